@@ -1,0 +1,8 @@
+namespace HealthMedallion.Contracts;
+
+public enum AlertSeverity
+{
+    Info,
+    Warning,
+    Critical,
+}
