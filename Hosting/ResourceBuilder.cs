@@ -1,0 +1,82 @@
+using HealthMedallion.Hosting.Resources;
+using HealthMedallion.Hosting.Servers;
+
+namespace HealthMedallion.Hosting;
+
+/// <summary>A resource being declared, with Aspire's fluent methods (WithReference, WaitFor, ...).</summary>
+public sealed class ResourceBuilder<T>(DistributedApplicationBuilder application, T resource) where T : Resource
+{
+    public DistributedApplicationBuilder ApplicationBuilder { get; } = application;
+
+    public T Resource { get; } = resource;
+
+    /// <summary>Hands the other resource's address to this one (a connection string or service endpoints).</summary>
+    public ResourceBuilder<T> WithReference<TOther>(ResourceBuilder<TOther> other) where TOther : Resource
+    {
+        Resource.References.Add(other.Resource);
+        return this;
+    }
+
+    /// <summary>Starts this resource only once the other one is healthy.</summary>
+    public ResourceBuilder<T> WaitFor<TOther>(ResourceBuilder<TOther> other) where TOther : Resource
+    {
+        Resource.WaitsFor.Add(other.Resource);
+        return this;
+    }
+}
+
+public static class ResourceBuilderExtensions
+{
+    public static ResourceBuilder<PostgresServerResource> AddPostgres(this DistributedApplicationBuilder builder, string name, int? port = null) =>
+        builder.AddResource(new PostgresServerResource(name) { Port = port ?? builder.ConfiguredPort(name) });
+
+    public static ResourceBuilder<PostgresDatabaseResource> AddDatabase(this ResourceBuilder<PostgresServerResource> server, string name, string? databaseName = null)
+    {
+        var database = new PostgresDatabaseResource(name, databaseName ?? name, server.Resource);
+        server.Resource.Databases.Add(database);
+        database.WaitsFor.Add(server.Resource);
+        return server.ApplicationBuilder.AddResource(database);
+    }
+
+    public static ResourceBuilder<PostgresServerResource> WithSetting(this ResourceBuilder<PostgresServerResource> server, string name, string value)
+    {
+        server.Resource.Settings[name] = value;
+        return server;
+    }
+
+    public static ResourceBuilder<RedisResource> AddRedis(this DistributedApplicationBuilder builder, string name, int? port = null) =>
+        builder.AddResource(new RedisResource(name) { Port = port ?? builder.ConfiguredPort(name) });
+
+    public static ResourceBuilder<RabbitMQServerResource> AddRabbitMQ(this DistributedApplicationBuilder builder, string name, int? port = null) =>
+        builder.AddResource(new RabbitMQServerResource(name) { Port = port ?? builder.ConfiguredPort(name) });
+
+    /// <summary>A project of the solution, by its folder relative to the solution root.</summary>
+    public static ResourceBuilder<ProjectResource> AddProject(this DistributedApplicationBuilder builder, string name, string projectPath) =>
+        builder.AddResource(new ProjectResource(name, Path.GetFullPath(Path.Combine(builder.Options.SolutionRoot, projectPath))));
+
+    public static ResourceBuilder<ProjectResource> WithHttpEndpoint(this ResourceBuilder<ProjectResource> project, int? port = null)
+    {
+        project.Resource.HttpPort = port ?? project.ApplicationBuilder.ConfiguredPort(project.Resource.Name);
+        return project;
+    }
+
+    public static ResourceBuilder<ProjectResource> WithReplicas(this ResourceBuilder<ProjectResource> project, int replicas)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(replicas, 1);
+        project.Resource.ReplicaCount = replicas;
+        return project;
+    }
+
+    public static ResourceBuilder<ProjectResource> WithEnvironment(this ResourceBuilder<ProjectResource> project, string key, string value)
+    {
+        project.Resource.SetEnvironment(key, value);
+        return project;
+    }
+
+    /// <summary>Gives the project the host's resource-state endpoint as the service 'apphost'.</summary>
+    public static ResourceBuilder<ProjectResource> WithResourceStates(this ResourceBuilder<ProjectResource> project)
+    {
+        project.Resource.SetEnvironment("services__apphost__http__0", project.ApplicationBuilder.StateEndpoint.ToString().TrimEnd('/'));
+        return project;
+    }
+}
