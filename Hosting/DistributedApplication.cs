@@ -44,6 +44,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     public IReadOnlyList<Resource> Resources => _builder.Resources;
 
+    /// <summary>Aspire's entry point: the builder of the application's resources.</summary>
+    public static DistributedApplicationBuilder CreateBuilder(string[] args) => DistributedApplicationBuilder.CreateBuilder(args);
+
     public Uri StateEndpoint => _builder.StateEndpoint;
 
     public string DataRoot => _context.DataRoot;

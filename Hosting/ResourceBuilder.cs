@@ -50,6 +50,9 @@ public static class ResourceBuilderExtensions
     public static ResourceBuilder<RabbitMQServerResource> AddRabbitMQ(this DistributedApplicationBuilder builder, string name, int? port = null) =>
         builder.AddResource(new RabbitMQServerResource(name) { Port = port ?? builder.ConfiguredPort(name) });
 
+    public static ResourceBuilder<ExecutableResource> AddExecutable(this DistributedApplicationBuilder builder, string name, string command, params string[] arguments) =>
+        builder.AddResource(new ExecutableResource(name, command, arguments));
+
     /// <summary>A project of the solution, by its folder relative to the solution root.</summary>
     public static ResourceBuilder<ProjectResource> AddProject(this DistributedApplicationBuilder builder, string name, string projectPath) =>
         builder.AddResource(new ProjectResource(name, Path.GetFullPath(Path.Combine(builder.Options.SolutionRoot, projectPath))));

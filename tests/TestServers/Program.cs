@@ -2,14 +2,15 @@ using System.Runtime.InteropServices;
 using HealthMedallion.TestSupport;
 
 // Starts the shared test servers, writes their addresses as shell exports to the file named by the first
-// argument, and keeps them running until SIGTERM or Ctrl-C, then stops them all.
-if (args.Length != 1)
+// argument, and keeps them running until SIGTERM or Ctrl-C, then stops them all. The optional second
+// argument is the data folder (a fresh temporary one by default).
+if (args.Length is < 1 or > 2)
 {
-    Console.Error.WriteLine("usage: HealthMedallion.TestServers <env-file>");
+    Console.Error.WriteLine("usage: HealthMedallion.TestServers <env-file> [data-folder]");
     return 2;
 }
 
-await using var app = TestServers.Build();
+await using var app = TestServers.Build(args.ElementAtOrDefault(1));
 using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });

@@ -1,0 +1,35 @@
+using HealthMedallion.Hosting;
+using HealthMedallion.Hosting.Resources;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var postgres = builder.AddPostgres("postgres");
+var medallion = postgres.AddDatabase("medallion");
+var redis = builder.AddRedis("redis");
+var messaging = builder.AddRabbitMQ("messaging");
+
+// Every pipeline service keeps its layer in the medallion database and talks over the message bus.
+ResourceBuilder<ProjectResource> AddService(string name, string path) =>
+    builder.AddProject(name, path)
+        .WithReference(medallion).WaitFor(medallion)
+        .WithReference(messaging).WaitFor(messaging);
+
+var generator = AddService("generator", "services/Generator");
+var ingestion = AddService("ingestion", "services/Ingestion");
+var refinement = AddService("refinement", "services/Refinement");
+var goldModeling = AddService("gold-modeling", "services/GoldModeling");
+var featureStore = AddService("feature-store", "services/FeatureStore").WithReference(redis).WaitFor(redis);
+var qualityMonitor = AddService("quality-monitor", "services/QualityMonitor");
+ResourceBuilder<ProjectResource>[] services = [generator, ingestion, refinement, goldModeling, featureStore, qualityMonitor];
+
+var dashboard = builder.AddProject("dashboard", "web/Dashboard").WithResourceStates();
+var gateway = builder.AddProject("gateway", "services/Gateway")
+    .WithHttpEndpoint(builder.Configuration.GetValue("Gateway:Port", 8080))
+    .WithReference(dashboard);
+foreach (var service in services)
+{
+    dashboard.WithReference(service);
+    gateway.WithReference(service);
+}
+
+await builder.Build().RunAsync();
