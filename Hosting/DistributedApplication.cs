@@ -112,6 +112,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             await StartAsync(stop.Token);
             Console.WriteLine(Table());
+            Say($"resource states: {StateEndpoint}api/resources");
             if (Resources.OfType<ProjectResource>().FirstOrDefault(p => p.Name == "gateway") is { Url: { } gateway })
             {
                 Say($"HealthMedallion is up: open {gateway}");
