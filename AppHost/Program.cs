@@ -1,5 +1,6 @@
 using HealthMedallion.Hosting;
 using HealthMedallion.Hosting.Resources;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using HealthMedallion.Hosting;
 using HealthMedallion.Hosting.Processes;
-using HealthMedallion.Hosting.Resources;
 using HealthMedallion.TestSupport;
 
 namespace HealthMedallion.EndToEnd.Tests;
@@ -35,8 +34,8 @@ public sealed class AppHostTests : IDisposable
     [Fact]
     public async Task TheWholeStack_StartsHealthy_ThroughTheGateway_RecoversAKilledService_AndStopsWithoutLeftovers()
     {
-        var gatewayPort = RunContext.ClaimPort(null, "gateway");
-        var statePort = RunContext.ClaimPort(null, "apphost");
+        var gatewayPort = HealthMedallion.Hosting.Resources.RunContext.ClaimPort(null, "gateway");
+        var statePort = HealthMedallion.Hosting.Resources.RunContext.ClaimPort(null, "apphost");
         using var state = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{statePort}/") };
         using var gateway = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}/") };
         _host = StartHost($"--DataRoot={_dataRoot}", $"--Gateway:Port={gatewayPort}", $"--StatePort={statePort}");
@@ -71,8 +70,8 @@ public sealed class AppHostTests : IDisposable
         await _host.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
         Assert.Equal(0, _host.ExitCode);
         Assert.All(tree, pid => Assert.False(ProcessTree.IsAlive(pid), $"process {pid} outlived the host"));
-        Assert.True(RunContext.IsFree(gatewayPort), $"the gateway port {gatewayPort} is still taken");
-        Assert.True(RunContext.IsFree(statePort));
+        Assert.True(HealthMedallion.Hosting.Resources.RunContext.IsFree(gatewayPort), $"the gateway port {gatewayPort} is still taken");
+        Assert.True(HealthMedallion.Hosting.Resources.RunContext.IsFree(statePort));
     }
 
     public void Dispose()
@@ -92,13 +91,13 @@ public sealed class AppHostTests : IDisposable
         }
     }
 
-    private sealed record State(string Name, string State, int Restarts, int? Pid, string? Message);
+    private sealed record ResourceState(string Name, string State, int Restarts, int? Pid, string? Message);
 
-    private static async Task<Dictionary<string, State>> StatesAsync(HttpClient state)
+    private static async Task<Dictionary<string, ResourceState>> StatesAsync(HttpClient state)
     {
         try
         {
-            var states = await state.GetFromJsonAsync<State[]>("api/resources", JsonSerializerOptions.Web);
+            var states = await state.GetFromJsonAsync<ResourceState[]>("api/resources", JsonSerializerOptions.Web);
             return states!.ToDictionary(s => s.Name);
         }
         catch (HttpRequestException)
