@@ -18,6 +18,9 @@ namespace HealthMedallion.Hosting;
 public sealed class DistributedApplication : IAsyncDisposable
 {
     private static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(1);
+
+    // Healthy resources are checked every few ticks only: frequent probes are noise in every service's log.
+    private const int HealthyCheckEvery = 5;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private readonly DistributedApplicationBuilder _builder;
@@ -204,12 +207,13 @@ public sealed class DistributedApplication : IAsyncDisposable
         var token = _lifetime.Token;
         try
         {
+            // A referenced server must have started so that its connection string is known; project endpoints are known up front.
             var blockers = resource.WaitsFor.Select(w => _healthy[w].Task)
-                .Concat(resource.References.Select(r => _started[r].Task))
+                .Concat(resource.References.OfType<IResourceWithConnectionString>().Select(r => _started[(Resource)r].Task))
                 .ToList();
             if (blockers.Any(b => !b.IsCompleted))
             {
-                resource.Report(ResourceState.Waiting, "waiting for " + string.Join(", ", resource.WaitsFor.Concat(resource.References).Distinct().Select(r => r.Name)));
+                resource.Report(ResourceState.Waiting, "waiting for " + string.Join(", ", resource.WaitsFor.Concat(resource.References.OfType<IResourceWithConnectionString>().Cast<Resource>()).Distinct().Select(r => r.Name)));
                 await Task.WhenAll(blockers).WaitAsync(token);
             }
 
@@ -229,11 +233,14 @@ public sealed class DistributedApplication : IAsyncDisposable
     private async Task MonitorAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(HealthInterval);
+        var tick = 0;
         try
         {
             do
             {
-                await Task.WhenAll(Resources.Where(r => _started[r].Task.IsCompleted).Select(async r =>
+                var due = Resources.Where(r => _started[r].Task.IsCompleted && (r.Status.State != ResourceState.Healthy || tick % HealthyCheckEvery == 0));
+                tick++;
+                await Task.WhenAll(due.Select(async r =>
                 {
                     var healthy = await r.CheckHealthAsync(cancellationToken);
                     var state = r.Status.State;

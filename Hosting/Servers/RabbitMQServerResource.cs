@@ -122,13 +122,13 @@ public sealed class RabbitMQServerResource(string name) : Resource(name), IResou
 
     protected internal override async Task StopAsync()
     {
-        foreach (var process in new[] { _node, _epmd })
+        // Both at once: a node that is shutting down no longer needs its name server, and a host that is
+        // itself exiting may not have time for two stops in a row.
+        SupervisedProcess[] processes = [.. new[] { _node, _epmd }.OfType<SupervisedProcess>()];
+        await Task.WhenAll(processes.Select(p => p.StopAsync()));
+        foreach (var process in processes)
         {
-            if (process is not null)
-            {
-                await process.StopAsync();
-                process.Dispose();
-            }
+            process.Dispose();
         }
     }
 }

@@ -82,7 +82,10 @@ public static class TestServers
             return configured;
         }
 
-        var app = Build();
+        // One folder per test project (its output folder): if this process is killed before it stops its servers, the next run
+        // of the same assembly finds them through the pid files there and stops them.
+        var folder = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(AppContext.BaseDirectory)))[..12];
+        var app = Build(Path.Combine(Path.GetTempPath(), "healthmedallion-test", "standalone-" + folder));
         AppDomain.CurrentDomain.ProcessExit += (_, _) => app.StopAsync().GetAwaiter().GetResult();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         return await StartAsync(app, timeout.Token);
