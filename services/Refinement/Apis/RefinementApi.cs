@@ -1,0 +1,20 @@
+using HealthMedallion.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace HealthMedallion.Refinement.Apis;
+
+public static class RefinementApi
+{
+    public static IEndpointRouteBuilder MapRefinementApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/refinement");
+        api.MapGet("/status", GetStatusAsync);
+        return app;
+    }
+
+    /// <summary>The service's name and the migrations Postgres has recorded for its schema.</summary>
+    public static Task<Results<Ok<ServiceStatus>, ProblemHttpResult>> GetStatusAsync(
+        NpgsqlDataSource dataSource, ServiceIdentity identity, CancellationToken cancellationToken) =>
+        ServiceStatus.ReadAsync(dataSource, identity, Extensions.Schema, cancellationToken);
+}

@@ -1,0 +1,1 @@
+INSERT INTO ledger (id, note) VALUES (1, 'first');
