@@ -15,8 +15,13 @@ ResourceBuilder<ProjectResource> AddService(string name, string path) =>
         .WithReference(medallion).WaitFor(medallion)
         .WithReference(messaging).WaitFor(messaging);
 
-var generator = AddService("generator", "services/Generator");
-var ingestion = AddService("ingestion", "services/Ingestion");
+// The landing zone the generator writes and ingestion reads, and the generator's ground truth beside it.
+var landing = Path.Combine(builder.Options.DataRoot!, "landing");
+var generator = AddService("generator", "services/Generator")
+    .WithEnvironment("Landing__Root", landing)
+    .WithEnvironment("Generator__RunsRoot", Path.Combine(builder.Options.DataRoot!, "generator"));
+var ingestion = AddService("ingestion", "services/Ingestion")
+    .WithEnvironment("Landing__Root", landing);
 var refinement = AddService("refinement", "services/Refinement");
 var goldModeling = AddService("gold-modeling", "services/GoldModeling");
 var featureStore = AddService("feature-store", "services/FeatureStore").WithReference(redis).WaitFor(redis);
