@@ -54,6 +54,9 @@ public sealed class SupervisedProcess(string name, Func<ProcessSpec> spec, RunCo
         _log.Dispose();
     }
 
+    private string LastLines(int count) =>
+        string.Concat(_log.Tail(count).Select(line => Environment.NewLine + "    " + line));
+
     private void Launch()
     {
         _current = ChildProcess.Start(spec(), _log);
@@ -79,12 +82,11 @@ public sealed class SupervisedProcess(string name, Func<ProcessSpec> spec, RunCo
             var exit = $"{Name} exited with code {process.ExitCode}";
             if (_recentCrashes.Count >= CrashLoopThreshold)
             {
-                var tail = string.Join(Environment.NewLine, _log.Tail(15).Select(l => "    " + l));
-                report(ResourceState.CrashLoop, $"{exit}; {_recentCrashes.Count} crashes in {CrashLoopWindow.TotalSeconds:0} s, retrying every {delay.TotalSeconds:0} s. Last lines:{Environment.NewLine}{tail}");
+                report(ResourceState.CrashLoop, $"{exit}; {_recentCrashes.Count} crashes in {CrashLoopWindow.TotalSeconds:0} s, retrying every {delay.TotalSeconds:0} s. Last lines:{LastLines(15)}");
             }
             else
             {
-                report(ResourceState.Restarting, $"{exit}; restarting in {delay.TotalSeconds:0} s");
+                report(ResourceState.Restarting, $"{exit}; restarting in {delay.TotalSeconds:0} s. Last lines:{LastLines(5)}");
             }
 
             try
