@@ -41,7 +41,7 @@ public sealed class AppHostTests : IDisposable
         _host = StartHost($"--DataRoot={_dataRoot}", $"--Gateway:Port={gatewayPort}", $"--StatePort={statePort}");
 
         // 1. Every resource healthy, as the host reports it.
-        Assert.True(await Eventually.TrueAsync(async () => (await StatesAsync(state)).Values.All(s => s.State == "Healthy") && (await StatesAsync(state)).Count == 12, Patience, TimeSpan.FromSeconds(1)),
+        Assert.True(await Eventually.TrueAsync(async () => await StatesAsync(state) is { Count: 12 } states && states.Values.All(s => s.State == "Healthy"), Patience, TimeSpan.FromSeconds(1)),
             "not every resource became healthy:\n" + await DescribeAsync(state));
 
         // 2. ... and through the gateway: its own health, every service's API, and the dashboard's System page.

@@ -1,101 +1,16 @@
-using System.Net;
-using System.Net.Http.Json;
 using HealthMedallion.Contracts;
-using HealthMedallion.ServiceDefaults;
-using HealthMedallion.ServiceDefaults.Migrations;
+using HealthMedallion.Refinement.Refining;
 using HealthMedallion.TestSupport;
-using HealthMedallion.Testing;
-using MassTransit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace HealthMedallion.Refinement.Tests;
 
-/// <summary>The service hosted in-process on its own database and vhost.</summary>
-public sealed class RefinementServiceTests(IsolatedServices services) : IClassFixture<IsolatedServices>, IAsyncLifetime
+public sealed class RefinementServiceTests(IsolatedServices services)
+    : ServiceContractTests<Program>(services, new("refinement", Extensions.Schema, "/api/refinement"))
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
-
-    private readonly CapturedLogs _logs = new();
-    private ServiceFactory<Program> _service = null!;
-    private WebApplicationFactory<Program> _host = null!;
-
-    public Task InitializeAsync()
-    {
-        _service = new ServiceFactory<Program>(services);
-        _host = _service.WithWebHostBuilder(web => web.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(_logs)));
-
-        // Starting it applies the migrations and starts the bus (the host waits for both).
-        _ = _host.Server;
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        await _service.DisposeAsync();
-        _logs.Dispose();
-    }
-
     [Fact]
-    public async Task Health_IsOk()
+    public Task BronzeBatchIngested_PublishedOnTheBus_ReachesItsConsumer()
     {
-        using var client = _host.CreateClient();
-
-        using var response = await client.GetAsync(new Uri("/health", UriKind.Relative));
-
-        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-    }
-
-    [Fact]
-    public async Task Schema_Silver_Exists_WithItsMigrationsRecorded()
-    {
-        // Arrange
-        var dataSource = _host.Services.GetRequiredService<NpgsqlDataSource>();
-        var embedded = SchemaMigration.FromAssembly(typeof(Extensions).Assembly);
-
-        // Act
-        await using var command = dataSource.CreateCommand("SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = @schema");
-        command.Parameters.AddWithValue("schema", "silver");
-        var comment = await command.ExecuteScalarAsync();
-        var applied = await SchemaMigrator.GetAppliedAsync(dataSource, "silver");
-
-        // Assert
-        Assert.IsType<string>(comment);
-        Assert.Equal("silver", Extensions.Schema);
-        Assert.Equal(embedded.Select(m => (m.FileName, m.Checksum)), applied.Select(a => (a.FileName, a.Checksum)));
-        Assert.Equal("001_silver.sql", applied[0].FileName);
-    }
-
-    [Fact]
-    public async Task Status_NamesTheService_AndItsAppliedMigrations()
-    {
-        using var client = _host.CreateClient();
-
-        var status = await client.GetFromJsonAsync<ServiceStatus>(new Uri("/api/refinement/status", UriKind.Relative));
-
-        Assert.NotNull(status);
-        Assert.Equal("refinement", status.Service);
-        Assert.Equal("silver", status.Schema);
-        Assert.Contains(status.Migrations, m => m.Version == 1 && m.FileName == "001_silver.sql");
-    }
-
-    [Fact]
-    public async Task BronzeBatchIngested_PublishedOnTheBus_ReachesItsConsumer()
-    {
-        // Arrange
         var id = Guid.NewGuid();
-
-        // Act
-        await _host.Services.GetRequiredService<IBus>().Publish(new BronzeBatchIngested(id, Entities.Claims, Guid.NewGuid(), 100, 2));
-
-        // Assert: the consumer logged what it received.
-        var received = await _logs.WaitForAsync(
-            entry => entry.Category == typeof(HealthMedallion.Refinement.Refining.BronzeBatchIngestedConsumer).FullName && entry.Message.Contains(id.ToString(), StringComparison.Ordinal),
-            Patience);
-        Assert.StartsWith("Received BronzeBatchIngested", received.Message, StringComparison.Ordinal);
+        return AssertReachesConsumerAsync<BronzeBatchIngestedConsumer>(new BronzeBatchIngested(id, Entities.Claims, Guid.NewGuid(), 100, 2), id);
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace HealthMedallion.Testing;
+namespace HealthMedallion.TestSupport;
 
 /// <summary>One log entry as a logger received it.</summary>
 public sealed record CapturedLog(string Category, LogLevel Level, string Message, Exception? Exception);
