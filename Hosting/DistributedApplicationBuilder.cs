@@ -42,11 +42,13 @@ public sealed class DistributedApplicationBuilder
     public DistributedApplicationBuilder(DistributedApplicationOptions options, string[]? args = null)
     {
         Options = options;
+        // --fresh is a switch, not a key: the command-line provider would take the next argument as its value.
+        args ??= [];
+        Options.Fresh |= args.Contains("--fresh");
         Configuration = new ConfigurationManager();
         Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddEnvironmentVariables()
-            .AddCommandLine(args ?? []);
-        Options.Fresh |= args?.Contains("--fresh") == true;
+            .AddCommandLine(args.Where(a => a != "--fresh").ToArray());
         Options.DataRoot ??= Configuration["DataRoot"] ?? Path.Combine(Options.SolutionRoot, ".medallion");
         if (int.TryParse(Configuration["StatePort"], CultureInfo.InvariantCulture, out var statePort))
         {

@@ -50,6 +50,9 @@ public static class MessageBusExtensions
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(identity.PascalCaseName, includeNamespace: false));
             bus.ConfigureHealthCheckOptions(health => health.Name = "messaging");
 
+            // MassTransit reports usage to its vendor over the internet by default: no service of ours calls out.
+            bus.DisableUsageTelemetry();
+
             configure?.Invoke(bus);
 
             bus.UsingRabbitMq((context, rabbit) =>
