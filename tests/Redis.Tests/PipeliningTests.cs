@@ -96,16 +96,17 @@ public sealed class PipeliningTests(IsolatedServices services) : IClassFixture<I
         await redis.StringSetAsync(_prefix + "timeout", "mine");
         var stopwatch = Stopwatch.StartNew();
 
-        // Act: BLPOP answers after 500 ms, and the GET queued behind it waits just as long
-        var slow = redis.ExecuteAsync("BLPOP", _prefix + "timeout:empty", "0.5");
+        // Act: BLPOP answers after 1.5 s, and the GET queued behind it waits just as long (far beyond the
+        // 150 ms timeout, so that even a loaded machine times both out before the replies come)
+        var slow = redis.ExecuteAsync("BLPOP", _prefix + "timeout:empty", "1.5");
         var behind = redis.StringGetAsync(_prefix + "timeout");
         var slowError = await Assert.ThrowsAsync<RedisTimeoutException>(() => slow);
         var behindError = await Assert.ThrowsAsync<RedisTimeoutException>(() => behind);
         var waited = stopwatch.Elapsed;
-        await Task.Delay(600); // the late replies arrive and are dropped
+        await Task.Delay(1700); // the late replies arrive and are dropped
 
         // Assert
-        Assert.True(waited < TimeSpan.FromMilliseconds(450), $"timed out after {waited}");
+        Assert.True(waited < TimeSpan.FromMilliseconds(1200), $"timed out after {waited}");
         Assert.Contains("BLPOP", slowError.Message, StringComparison.Ordinal);
         Assert.Contains("GET", behindError.Message, StringComparison.Ordinal);
         Assert.Equal("mine", await redis.StringGetAsync(_prefix + "timeout"));

@@ -119,7 +119,7 @@ public sealed class PrivateServerTests
 
         // Assert
         Assert.Contains($"127.0.0.1:{server.Port}", error.Message, StringComparison.Ordinal);
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"took {stopwatch.Elapsed}");
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"took {stopwatch.Elapsed}"); // well under the 5 s connect timeout
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class PrivateServerTests
         // Assert
         Assert.All(whileDown, e => Assert.IsType<RedisConnectionException>(e));
         Assert.Equal("after", await redis.StringGetAsync("k"));
-        Assert.True(recoveredIn < TimeSpan.FromSeconds(1.5), $"recovered in {recoveredIn}");
+        Assert.True(recoveredIn < TimeSpan.FromSeconds(3), $"recovered in {recoveredIn}"); // back-off is at most 1 s
     }
 
     [Fact]
