@@ -155,21 +155,14 @@ internal sealed class ChunkGenerator
         var labels = chunk.Labels[(int)StreamId.PatientsEhr];
         var defect = _ehrPatient.Pick(ref rng);
         var detail = EhrPatientRow(buffer, person, defect, ref rng, 0);
-        Label(labels, buffer, defect, detail);
-        if (defect == Defect.ExactDuplicate)
-        {
-            buffer.CopyRow(buffer.Rows - 1);
-            labels.Add(new RowLabel(buffer.Rows - 1, DefectLabels.ExactDuplicate, ""));
-        }
-        else if (defect == Defect.CorrectedResend)
+        if (LabelRow(labels, buffer, defect, detail))
         {
             // The EHR resends the record later with a corrected phone number.
-            labels.Add(new RowLabel(buffer.Rows - 1, DefectLabels.Superseded, ""));
             var corrected = person;
             corrected.Phone = person.Phone - (person.Phone % 10_000) + ((person.Phone + 1 + rng.Next(9_998)) % 10_000);
             corrected.UpdatedAt = Later(person.UpdatedAt, ref rng);
             EhrPatientRow(buffer, corrected, Defect.None, ref rng, 0);
-            labels.Add(new RowLabel(buffer.Rows - 1, DefectLabels.CorrectedResend, "phone"));
+            LabelCorrection(labels, buffer, "phone");
         }
     }
 
@@ -370,12 +363,7 @@ internal sealed class ChunkGenerator
         }
 
         b.EndRow();
-        Label(labels, b, defect, detail);
-        if (defect == Defect.ExactDuplicate)
-        {
-            b.CopyRow(b.Rows - 1);
-            labels.Add(new RowLabel(b.Rows - 1, DefectLabels.ExactDuplicate, ""));
-        }
+        LabelRow(labels, b, defect, detail); // no corrected resends from ADT and LAB registrations
 
         Identity(chunk.Identities, source, adt ? _adtName : _labName, adt ? 'A' : 'L', p.Index, variation, null);
     }
@@ -403,18 +391,11 @@ internal sealed class ChunkGenerator
             }
 
             var detail = ClaimRow(b, p.Index, j, date, amount, diagnosis, procedure, ClaimStatuses[status], defect, ref rng);
-            Label(labels, b, defect, detail);
-            if (defect == Defect.ExactDuplicate)
+            if (LabelRow(labels, b, defect, detail))
             {
-                b.CopyRow(b.Rows - 1);
-                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.ExactDuplicate, ""));
-            }
-            else if (defect == Defect.CorrectedResend)
-            {
-                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.Superseded, ""));
                 var paid = rng.Chance(0.5);
                 ClaimRow(b, p.Index, j, date, paid ? amount : Math.Round(amount * 0.9, 2), diagnosis, procedure, ClaimStatuses[paid ? 0 : 1], Defect.None, ref rng);
-                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.CorrectedResend, paid ? "claim_status" : "claim_amount"));
+                LabelCorrection(labels, b, paid ? "claim_status" : "claim_amount");
             }
         }
     }
@@ -518,17 +499,10 @@ internal sealed class ChunkGenerator
     {
         var defect = _event.Pick(ref rng);
         var detail = AdtEventRow(b, index, encounter, number, type, at, unit, provider, defect, ref rng);
-        Label(labels, b, defect, detail);
-        if (defect == Defect.ExactDuplicate)
+        if (LabelRow(labels, b, defect, detail))
         {
-            b.CopyRow(b.Rows - 1);
-            labels.Add(new RowLabel(b.Rows - 1, DefectLabels.ExactDuplicate, ""));
-        }
-        else if (defect == Defect.CorrectedResend)
-        {
-            labels.Add(new RowLabel(b.Rows - 1, DefectLabels.Superseded, ""));
             AdtEventRow(b, index, encounter, number, type, at, (unit + 1) % ReferenceTables.CareUnits.Length, provider, Defect.None, ref rng);
-            labels.Add(new RowLabel(b.Rows - 1, DefectLabels.CorrectedResend, "care_unit"));
+            LabelCorrection(labels, b, "care_unit");
         }
     }
 
@@ -571,19 +545,12 @@ internal sealed class ChunkGenerator
             var at = from.AddSeconds(rng.Next(seconds));
             var defect = _event.Pick(ref rng);
             var detail = LabRow(b, p.Index, k, test, value, at, provider, defect, ref rng);
-            Label(labels, b, defect, detail);
-            if (defect == Defect.ExactDuplicate)
+            if (LabelRow(labels, b, defect, detail))
             {
-                b.CopyRow(b.Rows - 1);
-                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.ExactDuplicate, ""));
-            }
-            else if (defect == Defect.CorrectedResend)
-            {
-                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.Superseded, ""));
                 // Corrected by a few units of the last decimal shown, so that the resent row really differs.
                 var correction = rng.Between(1, 5) * Math.Pow(10, -test.Decimals) * (rng.Chance(0.5) ? 1 : -1);
                 LabRow(b, p.Index, k, test, Math.Round(value, test.Decimals) + correction, at, provider, Defect.None, ref rng);
-                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.CorrectedResend, "lab_value"));
+                LabelCorrection(labels, b, "lab_value");
             }
         }
     }
@@ -621,17 +588,10 @@ internal sealed class ChunkGenerator
             var provider = rng.Next(_tables.Providers.Length);
             var defect = _event.Pick(ref rng);
             var detail = NoteRow(b, p.Index, k, at, provider, defect, ref rng);
-            Label(labels, b, defect, detail);
-            if (defect == Defect.ExactDuplicate)
+            if (LabelRow(labels, b, defect, detail))
             {
-                b.CopyRow(b.Rows - 1);
-                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.ExactDuplicate, ""));
-            }
-            else if (defect == Defect.CorrectedResend)
-            {
-                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.Superseded, ""));
                 NoteRow(b, p.Index, k, at, (provider + 1) % _tables.Providers.Length, Defect.None, ref rng);
-                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.CorrectedResend, "medical_provider"));
+                LabelCorrection(labels, b, "medical_provider");
             }
         }
     }
@@ -786,13 +746,32 @@ internal sealed class ChunkGenerator
         b.EndRow();
     }
 
-    private static void Label(List<RowLabel> labels, CsvBuffer b, Defect defect, string detail)
+    /// <summary>
+    /// Labels the row just written with its defect; an exact duplicate is written again at once. Returns true
+    /// for a corrected resend: the row is then labelled superseded, and the caller writes the corrected row and
+    /// labels it with <see cref="LabelCorrection"/>.
+    /// </summary>
+    private static bool LabelRow(List<RowLabel> labels, CsvBuffer b, Defect defect, string detail)
     {
-        if (defect is not (Defect.None or Defect.ExactDuplicate or Defect.CorrectedResend))
+        switch (defect)
         {
-            labels.Add(new RowLabel(b.Rows - 1, DefectLabels.Of(defect), detail));
+            case Defect.None:
+                return false;
+            case Defect.ExactDuplicate:
+                b.CopyRow(b.Rows - 1);
+                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.ExactDuplicate, ""));
+                return false;
+            case Defect.CorrectedResend:
+                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.Superseded, ""));
+                return true;
+            default:
+                labels.Add(new RowLabel(b.Rows - 1, DefectLabels.Of(defect), detail));
+                return false;
         }
     }
+
+    private static void LabelCorrection(List<RowLabel> labels, CsvBuffer b, string correctedColumn) =>
+        labels.Add(new RowLabel(b.Rows - 1, DefectLabels.CorrectedResend, correctedColumn));
 
     private static void FieldOrEmpty(CsvBuffer b, bool empty, ReadOnlySpan<byte> value)
     {
