@@ -464,8 +464,7 @@ internal sealed class ChunkGenerator
         var b = chunk.Streams[(int)StreamId.EventsAdt];
         var labels = chunk.Labels[(int)StreamId.EventsAdt];
         var encounters = rng.Poisson(1.0);
-        var from = Max(p.CoverageStart, _asOf.AddYears(-3)).ToDateTime(TimeOnly.MinValue);
-        var seconds = Math.Max(3600, (int)Math.Min(int.MaxValue, (_asOfTime - from).TotalSeconds) - 86_400);
+        var (from, seconds) = EventWindow(p, 86_400);
         var eventNumber = 0;
         for (var e = 0; e < encounters; e++)
         {
@@ -533,8 +532,7 @@ internal sealed class ChunkGenerator
         var b = chunk.Streams[(int)StreamId.EventsLab];
         var labels = chunk.Labels[(int)StreamId.EventsLab];
         var count = rng.Poisson(4.0);
-        var from = Max(p.CoverageStart, _asOf.AddYears(-3)).ToDateTime(TimeOnly.MinValue);
-        var seconds = Math.Max(3600, (int)Math.Min(int.MaxValue, (_asOfTime - from).TotalSeconds) - 3600);
+        var (from, seconds) = EventWindow(p, 3600);
         var provider = rng.Next(_tables.Providers.Length);
         for (var k = 0; k < count; k++)
         {
@@ -580,8 +578,7 @@ internal sealed class ChunkGenerator
         var b = chunk.Streams[(int)StreamId.EventsEhr];
         var labels = chunk.Labels[(int)StreamId.EventsEhr];
         var count = rng.Poisson(1.0);
-        var from = Max(p.CoverageStart, _asOf.AddYears(-3)).ToDateTime(TimeOnly.MinValue);
-        var seconds = Math.Max(3600, (int)Math.Min(int.MaxValue, (_asOfTime - from).TotalSeconds) - 3600);
+        var (from, seconds) = EventWindow(p, 3600);
         for (var k = 0; k < count; k++)
         {
             var at = from.AddSeconds(rng.Next(seconds));
@@ -744,6 +741,16 @@ internal sealed class ChunkGenerator
         }
 
         b.EndRow();
+    }
+
+    /// <summary>
+    /// When a person's events can happen: from coverage start (at most three years back) until
+    /// <paramref name="margin"/> seconds before the run's as-of time, as a start and a length in seconds.
+    /// </summary>
+    private (DateTime From, int Seconds) EventWindow(in Person p, int margin)
+    {
+        var from = Max(p.CoverageStart, _asOf.AddYears(-3)).ToDateTime(TimeOnly.MinValue);
+        return (from, Math.Max(3600, (int)Math.Min(int.MaxValue, (_asOfTime - from).TotalSeconds) - margin));
     }
 
     /// <summary>
