@@ -142,11 +142,16 @@ public sealed class BronzeIngestionTests(IsolatedServices services) : IClassFixt
     [Fact]
     public async Task FileChangedBetweenDiscoveryAndIngestion_ThatVersionIsRejected_AndTheNewOneIngested()
     {
-        // Arrange: a version claimed (as a crashed ingester would leave it), then the file rewritten before anyone resumed it.
-        var path = _landing.WriteClaims("claims_241122_0115.csv", 5, prefix: "OLD");
-        var claimed = await _service.Services.GetRequiredService<FileCheckpoints>().ClaimAsync(
-            await LandedFile.FingerprintAsync(path, Entities.Claims, CancellationToken.None), "CLAIMS_SYSTEM", "scan", null, CancellationToken.None);
+        // Arrange: a version claimed (as a crashed ingester would leave it) whose file was rewritten before anyone
+        // resumed it. The old bytes are only ever written under a temporary name (which the scanner ignores),
+        // so the scanner, which settles no time in these tests, can never ingest them first.
+        var draft = _landing.WriteClaims("claims_241122_0115.csv.tmp", 5, prefix: "OLD");
+        var path = draft[..^".tmp".Length];
+        var oldVersion = await LandedFile.FingerprintAsync(draft, Entities.Claims, CancellationToken.None) with { Path = path };
+        File.Delete(draft);
         _landing.WriteClaims("claims_241122_0115.csv", 7, prefix: "NEW");
+        var claimed = await _service.Services.GetRequiredService<FileCheckpoints>().ClaimAsync(
+            oldVersion, "CLAIMS_SYSTEM", "scan", null, CancellationToken.None);
 
         // Act
         var outcome = await _service.Services.GetRequiredService<FileIngester>().ResumeAsync(claimed.FileId, null, CancellationToken.None);
