@@ -54,9 +54,33 @@ public sealed class RunContext(string dataRoot, IConfiguration configuration, bo
             return port;
         }
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // Not port 0: the kernel would hand out an ephemeral port, and until the resource binds it, any outgoing
+        // connection on the machine may take that same port as its source. Below the ephemeral range only
+        // listeners compete, and each checks before it takes one.
+        var below = EphemeralRangeStart();
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var candidate = Random.Shared.Next(below / 2, below);
+            if (IsFree(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException($"No free port below {below} for '{resourceName}'.");
+    }
+
+    private static int EphemeralRangeStart()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32768; // Linux's default
+        }
     }
 
     public static bool IsFree(int port)
