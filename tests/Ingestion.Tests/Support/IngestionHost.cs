@@ -11,7 +11,9 @@ public static class IngestionHost
         var factory = new ServiceFactory<Program>(services);
         factory.Settings["Landing:Root"] = landingRoot;
         factory.Settings["Landing:ScanInterval"] = "00:00:00.2";
-        factory.Settings["Landing:SettleTime"] = "00:00:00";
+        // The scanner leaves a file alone this long after it was written, so that a test announcing a file by
+        // event is not overtaken by a scan (both paths ingest it once, but the test checks the event path).
+        factory.Settings["Landing:SettleTime"] = "00:00:02";
         factory.Settings["Ingestion:RepublishInterval"] = "00:00:00.5";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
