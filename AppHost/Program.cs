@@ -22,7 +22,8 @@ var generator = AddService("generator", "services/Generator")
     .WithEnvironment("Generator__RunsRoot", Path.Combine(builder.Options.DataRoot!, "generator"));
 var ingestion = AddService("ingestion", "services/Ingestion")
     .WithEnvironment("Landing__Root", landing);
-var refinement = AddService("refinement", "services/Refinement");
+var refinement = AddService("refinement", "services/Refinement")
+    .WithGeneratedSecret("Refinement__SsnHashKey", "ssn-hash-key");
 var goldModeling = AddService("gold-modeling", "services/GoldModeling");
 var featureStore = AddService("feature-store", "services/FeatureStore").WithReference(redis).WaitFor(redis);
 var qualityMonitor = AddService("quality-monitor", "services/QualityMonitor");

@@ -76,6 +76,16 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
+    /// <summary>
+    /// Gives the project a secret key as the variable <paramref name="key"/>: 32 random bytes (hex) generated into the
+    /// data folder on the first run and kept from then on (a development key; production configures its own).
+    /// </summary>
+    public static ResourceBuilder<ProjectResource> WithGeneratedSecret(this ResourceBuilder<ProjectResource> project, string key, string secretName)
+    {
+        project.Resource.SetEnvironment(key, context => context.Secret(secretName, bytes: 32));
+        return project;
+    }
+
     /// <summary>Gives the project the host's resource-state endpoint as the service 'apphost'.</summary>
     public static ResourceBuilder<ProjectResource> WithResourceStates(this ResourceBuilder<ProjectResource> project)
     {

@@ -10,7 +10,7 @@ public sealed class ProjectResource(string name, string projectDirectory) : Reso
 {
     private readonly List<SupervisedProcess> _replicas = [];
     private readonly List<int> _ports = [];
-    private readonly Dictionary<string, string> _environment = [];
+    private readonly Dictionary<string, Func<RunContext, string>> _environment = [];
 
     public override string Kind => "project";
 
@@ -40,7 +40,10 @@ public sealed class ProjectResource(string name, string projectDirectory) : Reso
 
     public IReadOnlyList<ResourceLog> Logs => _replicas.Select(r => r.Log).ToList();
 
-    public void SetEnvironment(string key, string value) => _environment[key] = value;
+    public void SetEnvironment(string key, string value) => _environment[key] = _ => value;
+
+    /// <summary>A variable whose value is known only when the host runs (a secret in its data folder, say).</summary>
+    public void SetEnvironment(string key, Func<RunContext, string> value) => _environment[key] = value;
 
     /// <summary>Ports are fixed before anything starts, so that referencing projects know every endpoint.</summary>
     internal void AllocatePorts()
@@ -150,7 +153,7 @@ public sealed class ProjectResource(string name, string projectDirectory) : Reso
 
         foreach (var (key, value) in _environment)
         {
-            environment[key] = value;
+            environment[key] = value(context);
         }
 
         return environment;

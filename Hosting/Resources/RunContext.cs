@@ -24,14 +24,17 @@ public sealed class RunContext(string dataRoot, IConfiguration configuration, bo
 
     public ResourceLog CreateLog(string name) => new(name, Path.Combine(DataRoot, "logs"), logToConsole);
 
-    /// <summary>A secret kept in the data folder, so a server keeps its password from one run to the next.</summary>
-    public string Secret(string name)
+    /// <summary>
+    /// A secret of <paramref name="bytes"/> random bytes (as hex) kept in the data folder, so a server keeps its password,
+    /// and a service its keys, from one run to the next.
+    /// </summary>
+    public string Secret(string name, int bytes = 16)
     {
         var folder = DataFolder("secrets");
         var path = Path.Combine(folder, name);
         if (!File.Exists(path))
         {
-            File.WriteAllText(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+            File.WriteAllText(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes)));
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -1,5 +1,5 @@
 using HealthMedallion.Contracts;
-using HealthMedallion.Refinement.Refining;
+using HealthMedallion.Refinement.Batches;
 using HealthMedallion.TestSupport;
 
 namespace HealthMedallion.Refinement.Tests;

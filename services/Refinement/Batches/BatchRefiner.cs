@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace HealthMedallion.Refinement.Batches;
+
+/// <summary>
+/// Refines one bronze batch into silver: read it in bulk, transform and validate it in parallel, then write it in one
+/// transaction (quarantine, staging, merge, identity, counts, expectation results) and publish the outcome. A batch
+/// is refined once: a redelivered event finds it recorded; a crash before the commit leaves nothing, and the
+/// redelivered event (or the catch-up sweep) refines it again from the start.
+/// </summary>
+public sealed class BatchRefiner(
+    NpgsqlDataSource dataSource,
+    IEnumerable<IEntityRefiner> refiners,
+    SilverEvents events,
+    ILogger<BatchRefiner> logger)
+{
+    private readonly Dictionary<string, IEntityRefiner> _refiners = refiners.ToDictionary(r => r.Entity, StringComparer.Ordinal);
+
+    public IReadOnlyCollection<IEntityRefiner> Refiners => _refiners.Values;
+
+    /// <summary>The refined (or failed) batch; null when bronze has no such batch.</summary>
+    public async Task<SilverBatch?> RefineAsync(Guid batchId, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (await BatchLedger.FindAsync(connection, batchId, cancellationToken) is { } done)
+        {
+            return done;
+        }
+
+        var batch = await BronzeBatchReader.FindAsync(connection, batchId, cancellationToken);
+        if (batch is null)
+        {
+            logger.LogWarning("Bronze has no batch {BatchId}; nothing to refine", batchId);
+            return null;
+        }
+
+        if (!_refiners.TryGetValue(batch.Entity, out var refiner))
+        {
+            throw new InvalidOperationException($"Bronze batch {batchId} is of entity '{batch.Entity}', which refinement does not know.");
+        }
+
+        var rows = await BronzeBatchReader.ReadRowsAsync(connection, batch, refiner.BronzeColumns, cancellationToken);
+        if (rows.Count != batch.Rows)
+        {
+            throw new InvalidOperationException($"Bronze batch {batchId} records {batch.Rows} rows but bronze.{batch.Entity} holds {rows.Count} of it.");
+        }
+
+        var refined = refiner.Transform(batch, rows);
+        SilverBatch recorded;
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await SilverLock.AcquireAsync(connection, cancellationToken);
+            if (await BatchLedger.FindAsync(connection, batchId, cancellationToken) is { } raced)
+            {
+                return raced;
+            }
+
+            IReadOnlyList<BatchCounts> counts = refined.FailedExpectations.Count == 0
+                ? await refiner.WriteAsync(connection, refined, cancellationToken)
+                : [];
+            var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            recorded = await BatchLedger.RecordAsync(connection, refined, counts, duration, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (recorded.Status == SilverBatch.Failed)
+        {
+            logger.LogError("Batch {BatchId} of {File} rejected whole: expectation {Expectations} failed", batchId, batch.FileName,
+                string.Join(", ", recorded.FailedExpectations));
+        }
+        else
+        {
+            logger.LogInformation(
+                "Refined batch {BatchId} of {File}: {Rows} rows, {Written} written, {Quarantined} quarantined, {Superseded} superseded, {Pending} pending, in {Duration} ms",
+                batchId, batch.FileName, recorded.BronzeRows, recorded.RowsWritten, recorded.RowsQuarantined, recorded.RowsSuperseded, recorded.RowsPending,
+                recorded.DurationMs);
+        }
+
+        await events.PublishAsync(recorded, cancellationToken);
+        return recorded;
+    }
+}
+
+/// <summary>
+/// Every write to silver holds this transaction-scoped advisory lock: each batch merges against everything merged
+/// before it, and identity resolution never races itself (the parallel work happens before, outside the lock).
+/// </summary>
+public static class SilverLock
+{
+    private const long Key = 0x5349_4C56_4552; // "SILVER"
+
+    public static async Task AcquireAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection) { CommandTimeout = 0 };
+        command.Parameters.AddWithValue("key", Key);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

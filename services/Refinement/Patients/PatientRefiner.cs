@@ -1,0 +1,126 @@
+using HealthMedallion.Refinement.Batches;
+using HealthMedallion.Refinement.Deidentification;
+using HealthMedallion.Refinement.Identity;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace HealthMedallion.Refinement.Patients;
+
+/// <summary>
+/// Patients: each source record (de-identified) into <c>silver.patient_records</c> and its identifiers into
+/// <c>pii.patient_records</c>; then identity resolution, the release of claims and events that were waiting for these
+/// patients, and the golden records of every patient concerned.
+/// </summary>
+public sealed class PatientRefiner(
+    SsnHasher ssnHasher,
+    IPatientIdentityResolver resolver,
+    ClaimsAndEvents waiting,
+    IOptions<RefinementOptions> options)
+    : EntityRefiner<PatientRow>(PatientExpectations.Set, options.Value.TransformChunkRows)
+{
+    private const string Stage = "stage_patients";
+
+    private static readonly string[] RecordColumns =
+    [
+        "source_system", "source_patient_id", "ssn_hash", "age_years", "sex", "region", "zip3", "insurance_plan", "coverage_start_date", "bmi",
+        "smoker", "children", "charges", "source_updated_at", "data_quality_score", "failed_warnings", "content_hash", "_batch_id", "_file_name", "_row_number",
+    ];
+
+    private static readonly string[] PiiColumns =
+        ["mrn", "first_name", "last_name", "date_of_birth", "address_line1", "city", "state", "zip_code", "phone", "email"];
+
+    private static readonly SilverMerge Merge = new(Contracts.Entities.Patients, "silver.patient_records", Stage,
+        ["source_system", "source_patient_id"], RecordColumns,
+        alias => $"coalesce({alias}.source_updated_at, '-infinity'::timestamptz), {alias}._file_name, {alias}._row_number");
+
+    public override IReadOnlyList<string> BronzeColumns => PatientRow.Columns;
+
+    protected override PatientRow Parse(BronzeRow row, BronzeBatch batch) => PatientRow.Parse(row, batch, ssnHasher);
+
+    protected override async Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<PatientRow> refined, CancellationToken cancellationToken)
+    {
+        var batch = refined.Batch;
+        await QuarantineWriter.WriteAsync(connection, batch, refined.Quarantined, cancellationToken);
+        await ExecuteAsync(connection, $"""
+            DROP TABLE IF EXISTS {Stage};
+            CREATE TEMP TABLE {Stage} (LIKE silver.patient_records INCLUDING DEFAULTS,
+                mrn text, first_name text, last_name text, date_of_birth date, address_line1 text, city text, state text,
+                zip_code text, phone text, email text) ON COMMIT DROP;
+            """, cancellationToken);
+        await StageImport.WriteAsync(connection, $"COPY {Stage} ({string.Join(", ", RecordColumns.Concat(PiiColumns))}) FROM STDIN (FORMAT BINARY)", refined.Staged, (importer, row) =>
+        {
+            importer.Write(row.SourceSystem, NpgsqlDbType.Text);
+            importer.Write(row.PatientId!, NpgsqlDbType.Text);
+            importer.Write(row.SsnHash, NpgsqlDbType.Text);
+            importer.WriteOrNull((short?)row.AgeYears, NpgsqlDbType.Smallint);
+            importer.Write(row.Sex switch { 'M' => "M", 'F' => "F", _ => "U" }, NpgsqlDbType.Char);
+            importer.Write(row.Region, NpgsqlDbType.Text);
+            importer.Write(row.Zip3, NpgsqlDbType.Char);
+            importer.Write(row.InsurancePlan, NpgsqlDbType.Text);
+            importer.WriteOrNull(row.CoverageStart, NpgsqlDbType.Date);
+            importer.WriteOrNull(row.SilverBmi, NpgsqlDbType.Numeric);
+            importer.WriteOrNull(row.Smoker, NpgsqlDbType.Boolean);
+            importer.WriteOrNull((short?)row.Children, NpgsqlDbType.Smallint);
+            importer.WriteOrNull(row.Charges, NpgsqlDbType.Numeric);
+            importer.WriteOrNull(row.SourceUpdatedAt, NpgsqlDbType.TimestampTz);
+            importer.Write(row.DataQualityScore, NpgsqlDbType.Numeric);
+            importer.Write(row.FailedWarnings, NpgsqlDbType.Array | NpgsqlDbType.Text);
+            importer.WriteLineage(row.ContentHash, batch, row.RowNumber);
+            importer.Write(row.Mrn, NpgsqlDbType.Text);
+            importer.Write(row.FirstName, NpgsqlDbType.Text);
+            importer.Write(row.LastName, NpgsqlDbType.Text);
+            importer.WriteOrNull(row.PiiBirthDate, NpgsqlDbType.Date);
+            importer.Write(row.Address, NpgsqlDbType.Text);
+            importer.Write(row.City, NpgsqlDbType.Text);
+            importer.Write(row.State, NpgsqlDbType.Text);
+            importer.Write(row.Zip, NpgsqlDbType.Text);
+            importer.Write(row.Phone, NpgsqlDbType.Text);
+            importer.Write(row.Email, NpgsqlDbType.Text);
+        }, cancellationToken);
+
+        var counts = await Merge.RunAsync(connection, cancellationToken);
+        await ExecuteAsync(connection, $"""
+            INSERT INTO pii.patient_records (source_system, source_patient_id, {string.Join(", ", PiiColumns)}, _batch_id, _row_number)
+            SELECT source_system, source_patient_id, {string.Join(", ", PiiColumns)}, _batch_id, _row_number
+            FROM {Merge.Outcome} WHERE outcome IN ('insert', 'update')
+            ON CONFLICT (source_system, source_patient_id) DO UPDATE
+            SET {string.Join(", ", PiiColumns.Select(c => $"{c} = excluded.{c}"))}, _batch_id = excluded._batch_id, _row_number = excluded._row_number;
+
+            DROP TABLE IF EXISTS touched_patient_records;
+            CREATE TEMP TABLE touched_patient_records ON COMMIT DROP AS
+            SELECT source_system, source_patient_id FROM {Merge.Outcome} WHERE outcome IN ('insert', 'update');
+            """, cancellationToken);
+
+        await resolver.ResolveAsync(connection, cancellationToken);
+        await PatientGoldenRecords.BeginAsync(connection, cancellationToken);
+        await ExecuteAsync(connection, """
+            UPDATE silver.claims c SET patient_id = ch.new_patient_id, processed_at = now()
+            FROM identity_changes ch
+            WHERE ch.old_patient_id <> ch.new_patient_id AND c.patient_id = ch.old_patient_id
+              AND c.source_patient_id = ch.source_patient_id AND ch.source_system = silver.referenced_patient_system(c.source_system);
+
+            UPDATE silver.medical_events e SET patient_id = ch.new_patient_id, processed_at = now()
+            FROM identity_changes ch
+            WHERE ch.old_patient_id <> ch.new_patient_id AND e.patient_id = ch.old_patient_id
+              AND e.source_patient_id = ch.source_patient_id AND e.source_system = ch.source_system;
+
+            INSERT INTO affected_patients
+            SELECT new_patient_id FROM identity_changes
+            UNION SELECT old_patient_id FROM identity_changes WHERE old_patient_id IS NOT NULL
+            UNION SELECT m.patient_id FROM touched_patient_records t JOIN silver.patient_identity_map m USING (source_system, source_patient_id)
+            ON CONFLICT DO NOTHING;
+            """, cancellationToken);
+
+        // Claims and events that waited for these patients; their merges add their patients to affected_patients.
+        var released = await waiting.ReleaseAsync(connection, cancellationToken);
+        await PatientGoldenRecords.RefreshAsync(connection, cancellationToken);
+        return [.. counts, .. released];
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
