@@ -155,7 +155,7 @@ public sealed class IngestScenario : IScenario
             + "claims, batch commits and BronzeBatchIngested events. Left out (psql cannot load them): " + string.Join("; ", excluded));
     }
 
-    private static IHost BuildService(string medallion, string messaging, string landingRoot)
+    internal static IHost BuildService(string medallion, string messaging, string landingRoot)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "HealthMedallion.Ingestion", EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -173,7 +173,7 @@ public sealed class IngestScenario : IScenario
         return builder.Build();
     }
 
-    private static async Task<string> GenerateOnceAsync(string dataSet, int patients, CancellationToken cancellationToken)
+    internal static async Task<string> GenerateOnceAsync(string dataSet, int patients, CancellationToken cancellationToken)
     {
         var landing = Path.Combine(dataSet, "landing");
         var done = Path.Combine(dataSet, "complete");

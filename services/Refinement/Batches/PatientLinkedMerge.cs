@@ -26,7 +26,7 @@ public abstract class PatientLinkedMerge
         PendingTable = pendingTable;
         _columnList = string.Join(", ", columns);
         _merge = new SilverMerge(entity, table, Stage, [key], columns,
-            alias => $"{alias}._file_name, {alias}._row_number");
+            alias => [$"{alias}._file_name", $"{alias}._row_number"]);
     }
 
     public string Entity { get; }

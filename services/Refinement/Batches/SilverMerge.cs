@@ -24,8 +24,8 @@ public sealed class SilverMerge
     /// <param name="stage">The staging table, with at least the silver table's columns.</param>
     /// <param name="keys">The business key columns.</param>
     /// <param name="columns">The silver columns taken from the stage (keys included; <c>processed_at</c> is set here).</param>
-    /// <param name="versionOrder">The version order over a table alias, e.g. <c>a => $"{a}._file_name, {a}._row_number"</c>.</param>
-    public SilverMerge(string entity, string table, string stage, string[] keys, string[] columns, Func<string, string> versionOrder)
+    /// <param name="versionOrder">The expressions that order versions, over a table alias, e.g. <c>a => [$"{a}._file_name", $"{a}._row_number"]</c>.</param>
+    public SilverMerge(string entity, string table, string stage, string[] keys, string[] columns, Func<string, string[]> versionOrder)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(columns);
@@ -38,6 +38,8 @@ public sealed class SilverMerge
         var businessKey = keys.Length == 1 ? $"o.{keys[0]}" : $"concat_ws(':', {Keys("o")})";
         var list = string.Join(", ", columns);
         var updates = string.Join(", ", columns.Except(keys).Select(c => $"{c} = excluded.{c}"));
+        string Version(string alias) => string.Join(", ", versionOrder(alias));
+        string Latest(string alias) => string.Join(", ", versionOrder(alias).Select(e => e + " DESC"));
 
         _sql = $"""
             DROP TABLE IF EXISTS {Outcome};
@@ -46,7 +48,7 @@ public sealed class SilverMerge
                 SELECT s.*, row_number() OVER (PARTITION BY {Keys("s")}, s.content_hash ORDER BY s._file_name, s._row_number) AS copy_rank
                 FROM {stage} s
             ), versions AS (
-                SELECT c.*, row_number() OVER (PARTITION BY {Keys("c")}, c.copy_rank = 1 ORDER BY {versionOrder("c")} DESC) AS version_rank
+                SELECT c.*, row_number() OVER (PARTITION BY {Keys("c")}, c.copy_rank = 1 ORDER BY {Latest("c")}) AS version_rank
                 FROM copies c
             )
             SELECT v.*,
@@ -55,7 +57,7 @@ public sealed class SilverMerge
                     WHEN v.version_rank > 1 THEN 'older_version'
                     WHEN t.{keys[0]} IS NULL THEN 'insert'
                     WHEN t.content_hash = v.content_hash THEN 'exact_duplicate'
-                    WHEN ({versionOrder("v")}) > ({versionOrder("t")}) THEN 'update'
+                    WHEN ({Version("v")}) > ({Version("t")}) THEN 'update'
                     ELSE 'older_version'
                 END AS outcome,
                 t._batch_id AS current_batch_id, t._file_name AS current_file_name, t._row_number AS current_row_number

@@ -32,7 +32,7 @@ public sealed class PatientRefiner(
 
     private static readonly SilverMerge Merge = new(Contracts.Entities.Patients, "silver.patient_records", Stage,
         ["source_system", "source_patient_id"], RecordColumns,
-        alias => $"coalesce({alias}.source_updated_at, '-infinity'::timestamptz), {alias}._file_name, {alias}._row_number");
+        alias => [$"coalesce({alias}.source_updated_at, '-infinity'::timestamptz)", $"{alias}._file_name", $"{alias}._row_number"]);
 
     public override IReadOnlyList<string> BronzeColumns => PatientRow.Columns;
 

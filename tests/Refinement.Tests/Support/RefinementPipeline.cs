@@ -1,0 +1,185 @@
+extern alias generator;
+extern alias ingestion;
+
+using generator::HealthMedallion.Generator.Generation;
+using HealthMedallion.Refinement.Batches;
+using HealthMedallion.TestSupport;
+using ingestion::HealthMedallion.Ingestion;
+using ingestion::HealthMedallion.Ingestion.Landing;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace HealthMedallion.Refinement.Tests.Support;
+
+/// <summary>
+/// The real pipeline on a test class's own database and vhost: generator files, landed when a test says so, taken by
+/// the ingestion service's scan into bronze, announced on RabbitMQ and refined into silver by the refinement service.
+/// </summary>
+public sealed class RefinementPipeline : IAsyncLifetime
+{
+    /// <summary>The test key of the SSN hash (the app host generates a random one; any 32+ characters do).</summary>
+    public const string SsnHashKey = "test-key-0123456789abcdef0123456789abcdef";
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "hm-refinement-tests", Guid.NewGuid().ToString("N"));
+    private ServiceFactory<Program>? _refinement;
+    private WebApplicationFactory<Program>? _refinementHost;
+    private IHost? _ingestion;
+
+    public IsolatedServices Isolated { get; } = new();
+
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>Where files wait until a test lands them (one folder per entity, as the generator writes them).</summary>
+    public string Staging => Path.Combine(_root, "staging");
+
+    public string Landing => Path.Combine(_root, "landing");
+
+    public string RunFolder => Path.Combine(_root, "run");
+
+    public IServiceProvider Services => _refinementHost?.Services ?? throw new InvalidOperationException("The pipeline is not started.");
+
+    public HttpClient CreateClient() => _refinementHost?.CreateClient() ?? throw new InvalidOperationException("The pipeline is not started.");
+
+    public NpgsqlDataSource Database { get; private set; } = null!;
+
+    /// <summary>Settings for the refinement service beyond the test defaults.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        await Isolated.InitializeAsync();
+        Directory.CreateDirectory(Landing);
+        Database = NpgsqlDataSource.Create(Isolated.Postgres);
+
+        // Refinement first: its queue must exist before ingestion announces the first batch.
+        _refinement = new ServiceFactory<Program>(Isolated);
+        _refinement.Settings["Refinement:SsnHashKey"] = SsnHashKey;
+        _refinement.Settings["Refinement:SweepInterval"] = "1.00:00:00";
+        foreach (var (key, value) in Settings)
+        {
+            _refinement.Settings[key] = value;
+        }
+
+        _refinementHost = _refinement.WithWebHostBuilder(web => web.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(Logs)));
+        _ = _refinementHost.Server;
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "HealthMedallion.Ingestion", EnvironmentName = "Development" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:medallion"] = Isolated.Postgres,
+            ["ConnectionStrings:messaging"] = Isolated.RabbitMq,
+            ["Landing:Root"] = Landing,
+            ["Landing:SettleTime"] = "00:00:00",
+            ["Landing:ScanInterval"] = "1.00:00:00", // tests land files and scan themselves
+            ["Ingestion:PipelineEnvironment"] = "test",
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddServiceDefaults();
+        builder.AddIngestion();
+        _ingestion = builder.Build();
+        await _ingestion.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_ingestion is not null)
+        {
+            await _ingestion.StopAsync();
+            _ingestion.Dispose();
+        }
+
+        if (_refinementHost is not null)
+        {
+            await _refinementHost.DisposeAsync();
+        }
+
+        if (_refinement is not null)
+        {
+            await _refinement.DisposeAsync();
+        }
+
+        await Database.DisposeAsync();
+        Logs.Dispose();
+        await Isolated.DisposeAsync();
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    /// <summary>Generates a data set into the staging folder; its ground truth goes to <see cref="RunFolder"/>.</summary>
+    public Task<GenerationResult> GenerateAsync(GenerationOptions options) =>
+        DataSetGenerator.GenerateAsync(options, Staging, RunFolder, CancellationToken.None);
+
+    /// <summary>A generation's options with the run's "now" at the current minute, so that its dates are in the past when bronze takes them.</summary>
+    public static GenerationOptions Options(int patients, int seed = 42) =>
+        new() { Patients = patients, Seed = seed, AsOf = DateTimeOffset.UtcNow.AddTicks(-(DateTimeOffset.UtcNow.Ticks % TimeSpan.TicksPerMinute)) };
+
+    /// <summary>Moves staged files into the landing zone, lets ingestion scan them, and waits until every bronze batch is refined.</summary>
+    public async Task LandAsync(IEnumerable<string> stagedFiles)
+    {
+        foreach (var file in stagedFiles)
+        {
+            var entity = Path.GetFileName(Path.GetDirectoryName(file)!);
+            var folder = Directory.CreateDirectory(Path.Combine(Landing, entity)).FullName;
+            File.Move(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        await _ingestion!.Services.GetRequiredService<LandingScanner>().ScanOnceAsync(CancellationToken.None);
+        await WaitUntilRefinedAsync();
+    }
+
+    /// <summary>Writes a hand-made CSV straight into the landing zone, scans it and waits until it is refined.</summary>
+    public async Task LandCsvAsync(string entity, string fileName, string csv)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(Landing, entity)).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, fileName), csv);
+        await _ingestion!.Services.GetRequiredService<LandingScanner>().ScanOnceAsync(CancellationToken.None);
+        await WaitUntilRefinedAsync();
+    }
+
+    public IEnumerable<string> StagedFiles(string entity) =>
+        Directory.Exists(Path.Combine(Staging, entity))
+            ? Directory.EnumerateFiles(Path.Combine(Staging, entity), "*.csv").Order(StringComparer.Ordinal)
+            : [];
+
+    public async Task WaitUntilRefinedAsync()
+    {
+        var refined = await Eventually.TrueAsync(async () =>
+            await ScalarAsync<bool>("SELECT (SELECT count(*) FROM bronze.batches) = (SELECT count(*) FROM silver.batches)"),
+            TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(200));
+        Assert.True(refined, "Every bronze batch should be refined; silver.batches is behind. Logged errors: "
+            + string.Join(" | ", Logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message + " " + e.Exception?.Message)));
+    }
+
+    public BatchRefiner Refiner => Services.GetRequiredService<BatchRefiner>();
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var command = Database.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read)
+    {
+        await using var command = Database.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var command = Database.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+}
