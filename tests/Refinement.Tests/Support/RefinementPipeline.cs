@@ -122,24 +122,33 @@ public sealed class RefinementPipeline : IAsyncLifetime
     /// <summary>Moves staged files into the landing zone, lets ingestion scan them, and waits until every bronze batch is refined.</summary>
     public async Task LandAsync(IEnumerable<string> stagedFiles)
     {
+        var landed = new List<string>();
         foreach (var file in stagedFiles)
         {
             var entity = Path.GetFileName(Path.GetDirectoryName(file)!);
             var folder = Directory.CreateDirectory(Path.Combine(Landing, entity)).FullName;
-            File.Move(file, Path.Combine(folder, Path.GetFileName(file)));
+            landed.Add(Path.Combine(folder, Path.GetFileName(file)));
+            File.Move(file, landed[^1]);
         }
 
+        // The scan may find a file the ingestion service's own start-up scan is already taking: wait for both.
         await _ingestion!.Services.GetRequiredService<LandingScanner>().ScanOnceAsync(CancellationToken.None);
+        var ingested = await Eventually.TrueAsync(async () =>
+        {
+            await using var command = Database.CreateCommand("SELECT count(DISTINCT path) FROM bronze.files WHERE path = ANY(@paths) AND status <> 'ingesting'");
+            command.Parameters.AddWithValue("paths", landed.ToArray());
+            return (long)(await command.ExecuteScalarAsync())! == landed.Count;
+        }, TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(100));
+        Assert.True(ingested, "every landed file should be ingested");
         await WaitUntilRefinedAsync();
     }
 
-    /// <summary>Writes a hand-made CSV straight into the landing zone, scans it and waits until it is refined.</summary>
+    /// <summary>Lands a hand-made CSV (written beside the landing zone, then moved in whole), scans it and waits until it is refined.</summary>
     public async Task LandCsvAsync(string entity, string fileName, string csv)
     {
-        var folder = Directory.CreateDirectory(Path.Combine(Landing, entity)).FullName;
-        await File.WriteAllTextAsync(Path.Combine(folder, fileName), csv);
-        await _ingestion!.Services.GetRequiredService<LandingScanner>().ScanOnceAsync(CancellationToken.None);
-        await WaitUntilRefinedAsync();
+        var staged = Path.Combine(Directory.CreateDirectory(Path.Combine(Staging, entity)).FullName, fileName);
+        await File.WriteAllTextAsync(staged, csv);
+        await LandAsync([staged]);
     }
 
     public IEnumerable<string> StagedFiles(string entity) =>
