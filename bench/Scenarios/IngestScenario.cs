@@ -32,7 +32,7 @@ public sealed class IngestScenario : IScenario
     public async Task<BenchResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         // The data set is kept between runs (generating it is the generator's benchmark, not this one).
-        var dataSet = Path.Combine(Path.GetTempPath(), "healthmedallion-bench-data", $"ingest-{context.Patients}");
+        var dataSet = DataSetFolder(context.Patients);
         var landing = await GenerateOnceAsync(dataSet, context.Patients, cancellationToken);
 
         var builder = context.CreateBuilder("ingest");
@@ -173,6 +173,16 @@ public sealed class IngestScenario : IScenario
         return builder.Build();
     }
 
+    /// <summary>
+    /// The data set's "now": fixed, so that the files are the same in every run, and in the past, so that refinement,
+    /// which judges dates against the day bronze took them, finds none of the clean ones in the future.
+    /// </summary>
+    internal static readonly DateTimeOffset DataSetAsOf = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Where the --patients N data set is kept between runs and scenarios (generating it is the generator's benchmark).</summary>
+    internal static string DataSetFolder(int patients) =>
+        Path.Combine(Path.GetTempPath(), "healthmedallion-bench-data", $"dataset-{patients}-{DataSetAsOf:yyyyMMdd}");
+
     internal static async Task<string> GenerateOnceAsync(string dataSet, int patients, CancellationToken cancellationToken)
     {
         var landing = Path.Combine(dataSet, "landing");
@@ -188,7 +198,7 @@ public sealed class IngestScenario : IScenario
         }
 
         Console.WriteLine($"generating the {patients:N0}-patient data set into {dataSet} (kept for later runs)...");
-        var options = new GenerationOptions { Patients = patients, AsOf = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero) };
+        var options = new GenerationOptions { Patients = patients, AsOf = DataSetAsOf };
         await DataSetGenerator.GenerateAsync(options, landing, Path.Combine(dataSet, "run"), cancellationToken);
         await File.WriteAllTextAsync(done, DateTimeOffset.UtcNow.ToString("O"), cancellationToken);
         return landing;

@@ -59,6 +59,7 @@ public abstract class PatientLinkedMerge
         ArgumentNullException.ThrowIfNull(connection);
         var held = new Dictionary<Guid, long>();
         await using (var command = new NpgsqlCommand($"""
+            ANALYZE {Stage};
             UPDATE {Stage} s SET patient_id = m.patient_id
             FROM silver.patient_identity_map m
             WHERE m.source_system = silver.referenced_patient_system(s.source_system) AND m.source_patient_id = s.source_patient_id;

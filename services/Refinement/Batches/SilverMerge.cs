@@ -13,7 +13,8 @@ namespace HealthMedallion.Refinement.Batches;
 /// is superseded: so files arriving in any order give the same silver table.</item>
 /// </list>
 /// The outcome of every staged row stays in the temporary table <c>{entity}_outcome</c> until the commit, for the
-/// steps that follow (identity, length of stay, risk).
+/// steps that follow (identity, length of stay, risk). Writers to silver hold <see cref="SilverLock"/>, so a key
+/// found absent is still absent at the insert: plain INSERT and UPDATE, no ON CONFLICT speculation.
 /// </summary>
 public sealed class SilverMerge
 {
@@ -41,7 +42,10 @@ public sealed class SilverMerge
         string Version(string alias) => string.Join(", ", versionOrder(alias));
         string Latest(string alias) => string.Join(", ", versionOrder(alias).Select(e => e + " DESC"));
 
+        // Temporary tables get no statistics unless asked: without them the planner guesses their size and picks
+        // nested loops over tables of hundreds of thousands of rows.
         _sql = $"""
+            ANALYZE {stage};
             DROP TABLE IF EXISTS {Outcome};
             CREATE TEMP TABLE {Outcome} ON COMMIT DROP AS
             WITH copies AS (
@@ -62,10 +66,13 @@ public sealed class SilverMerge
                 END AS outcome,
                 t._batch_id AS current_batch_id, t._file_name AS current_file_name, t._row_number AS current_row_number
             FROM versions v LEFT JOIN {table} t ON {Join("t", "v")};
+            ANALYZE {Outcome};
 
             INSERT INTO {table} ({list})
-            SELECT {list} FROM {Outcome} WHERE outcome IN ('insert', 'update')
-            ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {updates}, processed_at = now();
+            SELECT {list} FROM {Outcome} WHERE outcome = 'insert';
+
+            UPDATE {table} t SET {updates}, processed_at = now()
+            FROM {Outcome} excluded WHERE excluded.outcome = 'update' AND {Join("t", "excluded")};
 
             INSERT INTO silver.superseded (entity, business_key, _batch_id, _file_name, _row_number, reason,
                                            superseded_by_batch_id, superseded_by_file_name, superseded_by_row)

@@ -41,7 +41,7 @@ public sealed class ClaimRefiner(ClaimMerge merge, IOptions<RefinementOptions> o
 
         await PatientGoldenRecords.BeginAsync(connection, cancellationToken);
         var counts = await merge.MergeStagedAsync(connection, cancellationToken);
-        await PatientGoldenRecords.RefreshAsync(connection, cancellationToken);
+        await PatientGoldenRecords.RefreshRiskAsync(connection, cancellationToken);
         return counts;
     }
 }

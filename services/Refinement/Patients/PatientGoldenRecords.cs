@@ -21,6 +21,7 @@ public static class PatientGoldenRecords
     ];
 
     private static readonly string RefreshSql = $"""
+        ANALYZE affected_patients;
         DELETE FROM silver.patients p USING affected_patients a
         WHERE p.patient_id = a.patient_id
           AND NOT EXISTS (SELECT 1 FROM silver.patient_identity_map m WHERE m.patient_id = a.patient_id);
@@ -55,6 +56,19 @@ public static class PatientGoldenRecords
     private const string Precedence =
         "CASE r.source_system WHEN 'EHR_SYSTEM' THEN 1 WHEN 'ADT_SYSTEM' THEN 2 ELSE 3 END, r.source_updated_at DESC NULLS LAST";
 
+    /// <summary>The risk category of the patients in <c>affected_patients</c>, after their claims changed (the rest of their record did not).</summary>
+    private const string RefreshRiskSql = """
+        ANALYZE affected_patients;
+        UPDATE silver.patients p
+        SET patient_risk_category = silver.risk_category(p.age_years, p.bmi, p.smoker, c.total), processed_at = now()
+        FROM (
+            SELECT cl.patient_id, sum(cl.claim_amount) AS total
+            FROM silver.claims cl JOIN affected_patients a ON a.patient_id = cl.patient_id
+            GROUP BY cl.patient_id
+        ) c
+        WHERE p.patient_id = c.patient_id AND p.patient_risk_category <> silver.risk_category(p.age_years, p.bmi, p.smoker, c.total);
+        """;
+
     /// <summary>Creates the (empty) <c>affected_patients</c> table of this transaction, unless it exists.</summary>
     public static async Task BeginAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -64,10 +78,16 @@ public static class PatientGoldenRecords
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public static async Task RefreshAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public static Task RefreshAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, RefreshSql, cancellationToken);
+
+    public static Task RefreshRiskAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, RefreshRiskSql, cancellationToken);
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using var command = new NpgsqlCommand(RefreshSql, connection) { CommandTimeout = 0 };
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

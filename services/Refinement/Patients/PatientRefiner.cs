@@ -90,11 +90,13 @@ public sealed class PatientRefiner(
             DROP TABLE IF EXISTS touched_patient_records;
             CREATE TEMP TABLE touched_patient_records ON COMMIT DROP AS
             SELECT source_system, source_patient_id FROM {Merge.Outcome} WHERE outcome IN ('insert', 'update');
+            ANALYZE touched_patient_records;
             """, cancellationToken);
 
         await resolver.ResolveAsync(connection, cancellationToken);
         await PatientGoldenRecords.BeginAsync(connection, cancellationToken);
         await ExecuteAsync(connection, """
+            ANALYZE identity_changes;
             UPDATE silver.claims c SET patient_id = ch.new_patient_id, processed_at = now()
             FROM identity_changes ch
             WHERE ch.old_patient_id <> ch.new_patient_id AND c.patient_id = ch.old_patient_id

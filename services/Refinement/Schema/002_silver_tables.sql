@@ -59,6 +59,9 @@ CREATE TABLE patient_records (
 );
 
 CREATE INDEX patient_records_ssn_hash ON patient_records (ssn_hash) WHERE ssn_hash IS NOT NULL;
+-- Identity resolution looks up the EHR record with a given SSN hash (or MRN, below): an index of EHR records only,
+-- so that the lookup never has to intersect with every EHR row of the primary key.
+CREATE INDEX patient_records_ehr_ssn_hash ON patient_records (ssn_hash, source_patient_id) WHERE source_system = 'EHR_SYSTEM';
 
 -- Source record -> resolved patient. Filled by the identity resolver (Identity/), read by every merge.
 CREATE TABLE patient_identity_map (
@@ -253,6 +256,7 @@ CREATE TABLE pii.patient_records (
 );
 
 CREATE INDEX patient_records_mrn ON pii.patient_records (mrn) WHERE mrn IS NOT NULL;
+CREATE INDEX patient_records_ehr_mrn ON pii.patient_records (mrn, source_patient_id) WHERE source_system = 'EHR_SYSTEM';
 
 -- Expectation results, like the DLT event log's flow_progress data_quality: per batch and expectation, how
 -- many rows passed and failed. Written by the refinement service in the batch's own transaction (the

@@ -80,25 +80,28 @@ public static partial class Standardize
     public static string? Name(string value)
     {
         var builder = new StringBuilder(value.Length);
-        var startOfWord = true;
+        var capitalize = true;
+        var pendingSpace = false;
         foreach (var c in value.AsSpan().Trim())
         {
             if (char.IsWhiteSpace(c))
             {
-                if (!startOfWord)
-                {
-                    builder.Append(' ');
-                }
-
-                startOfWord = true;
+                pendingSpace = true;
                 continue;
             }
 
-            builder.Append(startOfWord ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
-            startOfWord = c is '-' or '\'';
+            if (pendingSpace)
+            {
+                builder.Append(' ');
+                pendingSpace = false;
+                capitalize = true;
+            }
+
+            builder.Append(capitalize ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
+            capitalize = c is '-' or '\'';
         }
 
-        var name = builder.ToString().TrimEnd();
+        var name = builder.ToString();
         return name.Length == 0 ? null : name;
     }
 
