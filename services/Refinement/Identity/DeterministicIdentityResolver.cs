@@ -35,24 +35,24 @@ public sealed class DeterministicIdentityResolver : IPatientIdentityResolver
                 JOIN silver.patient_records r USING (source_system, source_patient_id)
                 JOIN silver.patient_records o ON o.ssn_hash = r.ssn_hash
             ), resolved AS (
+                SELECT source_system, source_patient_id, source_patient_id AS patient_id, '{SourceRecordRule}' AS match_rule
+                FROM scope WHERE source_system = 'EHR_SYSTEM'
+                UNION ALL
                 SELECT s.source_system, s.source_patient_id,
-                    CASE WHEN s.source_system = 'EHR_SYSTEM' THEN s.source_patient_id
-                         ELSE coalesce(by_mrn.id, by_ssn.id, s.source_patient_id) END AS patient_id,
-                    CASE WHEN s.source_system = 'EHR_SYSTEM' THEN '{SourceRecordRule}'
-                         WHEN by_mrn.id IS NOT NULL THEN '{MrnRule}'
-                         WHEN by_ssn.id IS NOT NULL THEN '{SsnHashRule}'
-                         ELSE '{SourceRecordRule}' END AS match_rule
+                    coalesce(by_mrn.id, by_ssn.id, s.source_patient_id),
+                    CASE WHEN by_mrn.id IS NOT NULL THEN '{MrnRule}' WHEN by_ssn.id IS NOT NULL THEN '{SsnHashRule}' ELSE '{SourceRecordRule}' END
                 FROM scope s
                 JOIN pii.patient_records p USING (source_system, source_patient_id)
                 JOIN silver.patient_records r USING (source_system, source_patient_id)
                 LEFT JOIN LATERAL (
                     SELECT min(e.source_patient_id) AS id FROM pii.patient_records e
                     WHERE e.source_system = 'EHR_SYSTEM' AND e.mrn = p.mrn
-                ) by_mrn ON s.source_system <> 'EHR_SYSTEM'
+                ) by_mrn ON true
                 LEFT JOIN LATERAL (
                     SELECT min(e.source_patient_id) AS id FROM silver.patient_records e
                     WHERE e.source_system = 'EHR_SYSTEM' AND e.ssn_hash = r.ssn_hash
-                ) by_ssn ON s.source_system <> 'EHR_SYSTEM'
+                ) by_ssn ON true
+                WHERE s.source_system <> 'EHR_SYSTEM'
             )
             INSERT INTO identity_changes
             SELECT r.source_system, r.source_patient_id, m.patient_id, r.patient_id, r.match_rule
