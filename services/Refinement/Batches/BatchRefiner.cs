@@ -71,7 +71,7 @@ public sealed class BatchRefiner(
 
         if (recorded.Status == SilverBatch.Failed)
         {
-            logger.LogError("Batch {BatchId} of {File} rejected whole: expectation {Expectations} failed", batchId, batch.FileName,
+            logger.LogWarning("Batch {BatchId} of {File} rejected whole: expectation {Expectations} failed", batchId, batch.FileName,
                 string.Join(", ", recorded.FailedExpectations));
         }
         else

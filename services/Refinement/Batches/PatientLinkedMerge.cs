@@ -44,13 +44,27 @@ public abstract class PatientLinkedMerge
     public ExpectationDescription PatientExists => new(Entity, PatientExistsRule, ExpectationSeverity.Drop,
         "the patient the row refers to is known (claims refer to EHR patient ids, events to their own source's); until it is, the row waits as a pending orphan, and it is quarantined if the patient has not arrived within the grace period");
 
-    public async Task CreateStageAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task CreateStageAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
             DROP TABLE IF EXISTS {Stage};
             CREATE TEMP TABLE {Stage} (LIKE {PendingTable} INCLUDING DEFAULTS) ON COMMIT DROP;
             """, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes a refined batch: its quarantined rows, its kept rows staged by binary COPY (<paramref name="writeRow"/> writes
+    /// a row's fields in the order of the merge's columns), then <see cref="MergeStagedAsync"/>.
+    /// </summary>
+    public async Task<List<BatchCounts>> WriteAsync<TRow>(
+        NpgsqlConnection connection, RefinedBatch<TRow> refined, Action<NpgsqlBinaryImporter, TRow> writeRow, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(refined);
+        await QuarantineWriter.WriteAsync(connection, refined.Batch, refined.Quarantined, cancellationToken);
+        await CreateStageAsync(connection, cancellationToken);
+        await StageImport.WriteAsync(connection, $"COPY {Stage} ({_columnList}) FROM STDIN (FORMAT BINARY)", refined.Staged, writeRow, cancellationToken);
+        return await MergeStagedAsync(connection, cancellationToken);
     }
 
     /// <summary>Resolves, holds and merges what is staged; returns per bronze batch what was written, superseded and held.</summary>

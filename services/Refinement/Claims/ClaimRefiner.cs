@@ -21,9 +21,8 @@ public sealed class ClaimRefiner(ClaimMerge merge, IOptions<RefinementOptions> o
     protected override async Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<ClaimRow> refined, CancellationToken cancellationToken)
     {
         var batch = refined.Batch;
-        await QuarantineWriter.WriteAsync(connection, batch, refined.Quarantined, cancellationToken);
-        await merge.CreateStageAsync(connection, cancellationToken);
-        await StageImport.WriteAsync(connection, $"COPY {merge.Stage} ({string.Join(", ", ClaimMerge.Columns)}) FROM STDIN (FORMAT BINARY)", refined.Staged, (importer, row) =>
+        await PatientGoldenRecords.BeginAsync(connection, cancellationToken);
+        var counts = await merge.WriteAsync(connection, refined, (importer, row) =>
         {
             importer.Write(row.ClaimId!, NpgsqlDbType.Text);
             importer.WriteNull(); // patient_id: resolved in SQL
@@ -38,9 +37,6 @@ public sealed class ClaimRefiner(ClaimMerge merge, IOptions<RefinementOptions> o
             importer.Write(row.FailedWarnings, NpgsqlDbType.Array | NpgsqlDbType.Text);
             importer.WriteLineage(row.ContentHash, batch, row.RowNumber);
         }, cancellationToken);
-
-        await PatientGoldenRecords.BeginAsync(connection, cancellationToken);
-        var counts = await merge.MergeStagedAsync(connection, cancellationToken);
         await PatientGoldenRecords.RefreshRiskAsync(connection, cancellationToken);
         return counts;
     }

@@ -22,37 +22,39 @@ public sealed class DeterministicIdentityResolver : IPatientIdentityResolver
                 source_system text, source_patient_id text, old_patient_id text, new_patient_id text, match_rule text
             ) ON COMMIT DROP;
 
-            WITH scope AS (
-                SELECT source_system, source_patient_id FROM touched_patient_records
-                UNION
-                SELECT o.source_system, o.source_patient_id
+            WITH partners AS (
+                -- Records of the other sources that share an MRN or SSN hash with an arriving EHR record: they may be its patient now.
+                SELECT o.source_system, o.source_patient_id, o.mrn, r.ssn_hash
                 FROM touched_patient_records t
-                JOIN pii.patient_records p USING (source_system, source_patient_id)
-                JOIN pii.patient_records o ON o.mrn = p.mrn
+                JOIN pii.patient_records o ON o.mrn = t.mrn AND o.source_system <> 'EHR_SYSTEM'
+                JOIN silver.patient_records r ON r.source_system = o.source_system AND r.source_patient_id = o.source_patient_id
+                WHERE t.source_system = 'EHR_SYSTEM'
                 UNION
-                SELECT o.source_system, o.source_patient_id
+                SELECT o.source_system, o.source_patient_id, p.mrn, o.ssn_hash
                 FROM touched_patient_records t
-                JOIN silver.patient_records r USING (source_system, source_patient_id)
-                JOIN silver.patient_records o ON o.ssn_hash = r.ssn_hash
+                JOIN silver.patient_records o ON o.ssn_hash = t.ssn_hash AND o.source_system <> 'EHR_SYSTEM'
+                JOIN pii.patient_records p ON p.source_system = o.source_system AND p.source_patient_id = o.source_patient_id
+                WHERE t.source_system = 'EHR_SYSTEM'
+            ), others AS (
+                SELECT source_system, source_patient_id, mrn, ssn_hash FROM touched_patient_records WHERE source_system <> 'EHR_SYSTEM'
+                UNION
+                SELECT source_system, source_patient_id, mrn, ssn_hash FROM partners
             ), resolved AS (
                 SELECT source_system, source_patient_id, source_patient_id AS patient_id, '{SourceRecordRule}' AS match_rule
-                FROM scope WHERE source_system = 'EHR_SYSTEM'
+                FROM touched_patient_records WHERE source_system = 'EHR_SYSTEM'
                 UNION ALL
                 SELECT s.source_system, s.source_patient_id,
                     coalesce(by_mrn.id, by_ssn.id, s.source_patient_id),
                     CASE WHEN by_mrn.id IS NOT NULL THEN '{MrnRule}' WHEN by_ssn.id IS NOT NULL THEN '{SsnHashRule}' ELSE '{SourceRecordRule}' END
-                FROM scope s
-                JOIN pii.patient_records p USING (source_system, source_patient_id)
-                JOIN silver.patient_records r USING (source_system, source_patient_id)
+                FROM others s
                 LEFT JOIN LATERAL (
                     SELECT min(e.source_patient_id) AS id FROM pii.patient_records e
-                    WHERE e.source_system = 'EHR_SYSTEM' AND e.mrn = p.mrn
+                    WHERE e.source_system = 'EHR_SYSTEM' AND e.mrn = s.mrn
                 ) by_mrn ON true
                 LEFT JOIN LATERAL (
                     SELECT min(e.source_patient_id) AS id FROM silver.patient_records e
-                    WHERE e.source_system = 'EHR_SYSTEM' AND e.ssn_hash = r.ssn_hash
+                    WHERE e.source_system = 'EHR_SYSTEM' AND e.ssn_hash = s.ssn_hash
                 ) by_ssn ON true
-                WHERE s.source_system <> 'EHR_SYSTEM'
             )
             INSERT INTO identity_changes
             SELECT r.source_system, r.source_patient_id, m.patient_id, r.patient_id, r.match_rule
@@ -60,11 +62,14 @@ public sealed class DeterministicIdentityResolver : IPatientIdentityResolver
             LEFT JOIN silver.patient_identity_map m USING (source_system, source_patient_id)
             WHERE m.patient_id IS DISTINCT FROM r.patient_id OR m.match_rule IS DISTINCT FROM r.match_rule;
 
+            -- Under the silver lock nobody else writes the map: new records are plain inserts.
             INSERT INTO silver.patient_identity_map (source_system, source_patient_id, patient_id, match_rule, match_probability)
-            SELECT source_system, source_patient_id, new_patient_id, match_rule, 1 FROM identity_changes
-            ON CONFLICT (source_system, source_patient_id) DO UPDATE
-            SET patient_id = excluded.patient_id, match_rule = excluded.match_rule,
-                match_probability = excluded.match_probability, resolved_at = now();
+            SELECT source_system, source_patient_id, new_patient_id, match_rule, 1 FROM identity_changes WHERE old_patient_id IS NULL;
+
+            UPDATE silver.patient_identity_map m
+            SET patient_id = c.new_patient_id, match_rule = c.match_rule, match_probability = 1, resolved_at = now()
+            FROM identity_changes c
+            WHERE c.old_patient_id IS NOT NULL AND m.source_system = c.source_system AND m.source_patient_id = c.source_patient_id;
 
             INSERT INTO silver.patient_identity_history (source_system, source_patient_id, old_patient_id, new_patient_id, match_rule)
             SELECT source_system, source_patient_id, old_patient_id, new_patient_id, match_rule FROM identity_changes;

@@ -20,9 +20,7 @@ public sealed class MedicalEventRefiner(MedicalEventMerge merge, IOptions<Refine
     protected override async Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<MedicalEventRow> refined, CancellationToken cancellationToken)
     {
         var batch = refined.Batch;
-        await QuarantineWriter.WriteAsync(connection, batch, refined.Quarantined, cancellationToken);
-        await merge.CreateStageAsync(connection, cancellationToken);
-        await StageImport.WriteAsync(connection, $"COPY {merge.Stage} ({string.Join(", ", MedicalEventMerge.Columns)}) FROM STDIN (FORMAT BINARY)", refined.Staged, (importer, row) =>
+        return await merge.WriteAsync(connection, refined, (importer, row) =>
         {
             importer.Write(row.EventId!, NpgsqlDbType.Text);
             importer.WriteNull(); // patient_id: resolved in SQL
@@ -40,8 +38,6 @@ public sealed class MedicalEventRefiner(MedicalEventMerge merge, IOptions<Refine
             importer.Write(row.FailedWarnings, NpgsqlDbType.Array | NpgsqlDbType.Text);
             importer.WriteLineage(row.ContentHash, batch, row.RowNumber);
         }, cancellationToken);
-
-        return await merge.MergeStagedAsync(connection, cancellationToken);
     }
 }
 

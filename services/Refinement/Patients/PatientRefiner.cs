@@ -89,7 +89,7 @@ public sealed class PatientRefiner(
 
             DROP TABLE IF EXISTS touched_patient_records;
             CREATE TEMP TABLE touched_patient_records ON COMMIT DROP AS
-            SELECT source_system, source_patient_id FROM {Merge.Outcome} WHERE outcome IN ('insert', 'update');
+            SELECT source_system, source_patient_id, mrn, ssn_hash FROM {Merge.Outcome} WHERE outcome IN ('insert', 'update');
             ANALYZE touched_patient_records;
             """, cancellationToken);
 

@@ -58,10 +58,11 @@ CREATE TABLE patient_records (
     PRIMARY KEY (source_system, source_patient_id)
 );
 
-CREATE INDEX patient_records_ssn_hash ON patient_records (ssn_hash) WHERE ssn_hash IS NOT NULL;
--- Identity resolution looks up the EHR record with a given SSN hash (or MRN, below): an index of EHR records only,
--- so that the lookup never has to intersect with every EHR row of the primary key.
+-- Identity resolution looks up the EHR record with a given SSN hash (or MRN, in pii), and the other sources' records
+-- that share one with an arriving EHR record: one index for each side, so that neither lookup has to intersect
+-- with every EHR row of the primary key or wade through the other side's entries.
 CREATE INDEX patient_records_ehr_ssn_hash ON patient_records (ssn_hash, source_patient_id) WHERE source_system = 'EHR_SYSTEM';
+CREATE INDEX patient_records_other_ssn_hash ON patient_records (ssn_hash) WHERE source_system <> 'EHR_SYSTEM' AND ssn_hash IS NOT NULL;
 
 -- Source record -> resolved patient. Filled by the identity resolver (Identity/), read by every merge.
 CREATE TABLE patient_identity_map (
@@ -255,8 +256,8 @@ CREATE TABLE pii.patient_records (
     PRIMARY KEY (source_system, source_patient_id)
 );
 
-CREATE INDEX patient_records_mrn ON pii.patient_records (mrn) WHERE mrn IS NOT NULL;
 CREATE INDEX patient_records_ehr_mrn ON pii.patient_records (mrn, source_patient_id) WHERE source_system = 'EHR_SYSTEM';
+CREATE INDEX patient_records_other_mrn ON pii.patient_records (mrn) WHERE source_system <> 'EHR_SYSTEM' AND mrn IS NOT NULL;
 
 -- Expectation results, like the DLT event log's flow_progress data_quality: per batch and expectation, how
 -- many rows passed and failed. Written by the refinement service in the batch's own transaction (the

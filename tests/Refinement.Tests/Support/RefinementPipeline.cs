@@ -156,13 +156,15 @@ public sealed class RefinementPipeline : IAsyncLifetime
             ? Directory.EnumerateFiles(Path.Combine(Staging, entity), "*.csv").Order(StringComparer.Ordinal)
             : [];
 
+    /// <summary>Waits until silver has a record of every bronze batch; fails at once, with the errors, when the service logs one.</summary>
     public async Task WaitUntilRefinedAsync()
     {
-        var refined = await Eventually.TrueAsync(async () =>
-            await ScalarAsync<bool>("SELECT (SELECT count(*) FROM bronze.batches) = (SELECT count(*) FROM silver.batches)"),
+        string Errors() => string.Join(" | ", Logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message + " " + e.Exception?.Message));
+        var settled = await Eventually.TrueAsync(async () =>
+            Logs.Entries.Any(e => e.Level >= LogLevel.Error)
+            || await ScalarAsync<bool>("SELECT (SELECT count(*) FROM bronze.batches) = (SELECT count(*) FROM silver.batches)"),
             TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(200));
-        Assert.True(refined, "Every bronze batch should be refined; silver.batches is behind. Logged errors: "
-            + string.Join(" | ", Logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message + " " + e.Exception?.Message)));
+        Assert.True(settled && Errors().Length == 0, "Every bronze batch should be refined without error; logged errors: " + Errors());
     }
 
     public BatchRefiner Refiner => Services.GetRequiredService<BatchRefiner>();
