@@ -163,6 +163,33 @@ public sealed class BatchLifecycleTests : IAsyncLifetime
         Assert.Equal(zip3, await _pipeline.ScalarAsync<string>($"SELECT zip3 FROM silver.patients WHERE patient_id = '{id}'"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnAdtRecordWithTheEhrsMrn_JoinsThatPatient_AndFillsWhatTheEhrRecordLacks(bool adtFirst)
+    {
+        // Arrange: the EHR record lacks a gender and has a state that is none; the ADT record of the same person has both.
+        var ehr = Csv(PatientHeader, Patient("P70000010", "1950-02-02").Replace("Female", "").Replace(",NY,", ",XX,"));
+        var adt = Csv(AdtHeader, "A70000010,MRN70000010,Doe,Jane,02/02/1950,M,9 Elm St,Houston,TX,77002,713-555-0100,INS1234567890,PPO Gold,ADT_SYSTEM,2026-02-01 08:00:00");
+
+        // Act: in either order.
+        foreach (var (entity, name, csv) in adtFirst ? new[] { ("patients", "adt.csv", adt), ("patients", "ehr.csv", ehr) } : [("patients", "ehr.csv", ehr), ("patients", "adt.csv", adt)])
+        {
+            await _pipeline.LandCsvAsync(entity, name, csv);
+        }
+
+        // Assert: one patient, the EHR's, with the EHR's values where it has them and the ADT's where it has not.
+        Assert.Equal(["P70000010|exact_mrn"], await _pipeline.QueryAsync(
+            "SELECT patient_id || '|' || match_rule FROM silver.patient_identity_map WHERE source_patient_id = 'A70000010'", r => r.GetString(0)));
+        var golden = await _pipeline.QueryAsync(
+            "SELECT sex, region, zip3, source_records, array_to_string(source_systems, ',') FROM silver.patients WHERE patient_id IN ('P70000010', 'A70000010')",
+            r => (Sex: r.GetString(0), Region: r.GetString(1), Zip3: r.GetString(2), Records: r.GetInt16(3), Systems: r.GetString(4)));
+        Assert.Equal(("M", "SOUTHWEST", "100", (short)2, "ADT_SYSTEM,EHR_SYSTEM"), Assert.Single(golden));
+    }
+
+    private const string AdtHeader =
+        "patient_id,mrn,last_name,first_name,date_of_birth,gender,address_line1,city,state,zip_code,phone,insurance_id,insurance_plan,source_system,timestamp";
+
     private static string Csv(string header, params string[] rows) => string.Join("\n", [header, .. rows]) + "\n";
 
     private static string Patient(string id, string birth, string zip = "10001") =>

@@ -31,17 +31,27 @@ public static class PatientGoldenRecords
             g.coverage_start_date, g.ssn_hash, g.source_records, g.source_systems,
             silver.risk_category(g.age_years, g.bmi, g.smoker, coalesce(c.total, 0)), g.data_quality_score, g.effective_date
         FROM (
-            SELECT m.patient_id,
-                {string.Join(",\n        ", Attributes.Select(a => $"(array_agg(r.{a} ORDER BY {Precedence}) FILTER (WHERE r.{a} IS NOT NULL))[1] AS {a}"))},
-                coalesce((array_agg(r.sex ORDER BY {Precedence}) FILTER (WHERE r.sex <> 'U'))[1], 'U') AS sex,
-                count(*)::smallint AS source_records,
-                array_agg(DISTINCT r.source_system) AS source_systems,
-                round(avg(r.data_quality_score), 3) AS data_quality_score,
-                coalesce(max(r.source_updated_at), max(r.processed_at)) AS effective_date
-            FROM affected_patients a
-            JOIN silver.patient_identity_map m ON m.patient_id = a.patient_id
-            JOIN silver.patient_records r ON r.source_system = m.source_system AND r.source_patient_id = m.source_patient_id
-            GROUP BY m.patient_id
+            SELECT b.patient_id,
+                {string.Join(",\n        ", Attributes.Select(a => $"CASE WHEN b.{a} IS NULL AND s.records > 1 THEN {Fallback(a, $"r.{a} IS NOT NULL")} ELSE b.{a} END AS {a}"))},
+                CASE WHEN b.sex = 'U' AND s.records > 1 THEN coalesce({Fallback("sex", "r.sex <> 'U'")}, 'U') ELSE b.sex END AS sex,
+                s.records AS source_records, s.source_systems, s.data_quality_score, s.effective_date
+            FROM (
+                -- Each patient's most trusted record, which has most attributes: the others are looked up only when it lacks one.
+                SELECT DISTINCT ON (m.patient_id) m.patient_id, r.*
+                FROM affected_patients a
+                JOIN silver.patient_identity_map m ON m.patient_id = a.patient_id
+                JOIN silver.patient_records r ON r.source_system = m.source_system AND r.source_patient_id = m.source_patient_id
+                ORDER BY m.patient_id, {Precedence}
+            ) b
+            JOIN (
+                SELECT m.patient_id, count(*)::smallint AS records, array_agg(DISTINCT r.source_system) AS source_systems,
+                    round(avg(r.data_quality_score), 3) AS data_quality_score,
+                    coalesce(max(r.source_updated_at), max(r.processed_at)) AS effective_date
+                FROM affected_patients a
+                JOIN silver.patient_identity_map m ON m.patient_id = a.patient_id
+                JOIN silver.patient_records r ON r.source_system = m.source_system AND r.source_patient_id = m.source_patient_id
+                GROUP BY m.patient_id
+            ) s ON s.patient_id = b.patient_id
         ) g
         LEFT JOIN (
             SELECT cl.patient_id, sum(cl.claim_amount) AS total
@@ -51,6 +61,13 @@ public static class PatientGoldenRecords
         ON CONFLICT (patient_id) DO UPDATE
         SET {string.Join(", ", Columns.Select(c => $"{c} = excluded.{c}"))}, processed_at = now()
         WHERE ({string.Join(", ", Columns.Select(c => "p." + c))}) IS DISTINCT FROM ({string.Join(", ", Columns.Select(c => "excluded." + c))});
+        """;
+
+    /// <summary>The attribute from the patient's most trusted record that has it (<paramref name="present"/> over alias r).</summary>
+    private static string Fallback(string attribute, string present) => $"""
+        (SELECT r.{attribute} FROM silver.patient_identity_map m
+         JOIN silver.patient_records r ON r.source_system = m.source_system AND r.source_patient_id = m.source_patient_id
+         WHERE m.patient_id = b.patient_id AND {present} ORDER BY {Precedence} LIMIT 1)
         """;
 
     private const string Precedence =
