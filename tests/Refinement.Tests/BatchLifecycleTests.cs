@@ -187,6 +187,26 @@ public sealed class BatchLifecycleTests : IAsyncLifetime
         Assert.Equal(("M", "SOUTHWEST", "100", (short)2, "ADT_SYSTEM,EHR_SYSTEM"), Assert.Single(golden));
     }
 
+    [Theory]
+    [InlineData(30, 22.0, false, 0, "LOW")]           // 0 points
+    [InlineData(50, 22.0, false, 0, "LOW")]           // age 45-64: 1
+    [InlineData(50, 27.0, false, 0, "MEDIUM")]        // + BMI 25-29.9: 1
+    [InlineData(30, 22.0, true, 0, "MEDIUM")]         // smoking: 2
+    [InlineData(70, 31.0, false, 0, "HIGH")]          // age 65+: 2, BMI 30+: 2
+    [InlineData(30, 22.0, true, 50_000, "HIGH")]      // smoking 2 + claims 50,000+: 2
+    [InlineData(30, 22.0, false, 10_000, "LOW")]      // claims 10,000+: 1
+    [InlineData(null, null, null, 0, "LOW")]          // unknown values add nothing
+    public async Task RiskCategory_AddsTheDocumentedPoints(int? age, double? bmi, bool? smoker, int claimsTotal, string category)
+    {
+        await using var command = _pipeline.Database.CreateCommand("SELECT silver.risk_category(@age::smallint, @bmi::numeric, @smoker, @total::numeric)");
+        command.Parameters.AddWithValue("age", (object?)age ?? DBNull.Value);
+        command.Parameters.AddWithValue("bmi", (object?)bmi ?? DBNull.Value);
+        command.Parameters.AddWithValue("smoker", (object?)smoker ?? DBNull.Value);
+        command.Parameters.AddWithValue("total", claimsTotal);
+
+        Assert.Equal(category, await command.ExecuteScalarAsync());
+    }
+
     private const string AdtHeader =
         "patient_id,mrn,last_name,first_name,date_of_birth,gender,address_line1,city,state,zip_code,phone,insurance_id,insurance_plan,source_system,timestamp";
 
