@@ -23,7 +23,11 @@ public sealed class HostLifetimeTests : IDisposable
         Assert.True(tree.Count >= 5, $"expected the host and its servers, saw {tree.Count} processes");
 
         ProcessTree.Signal(host.Id, signal);
-        await host.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
+
+        // Stopping is graceful (RabbitMQ has 20 s, the others 10 s, before they are killed); with the whole suite
+        // running on two cores it once took longer than the 90 s the start may take, so the stop gets twice that.
+        using var patience = new CancellationTokenSource(2 * Patience);
+        await host.WaitForExitAsync(patience.Token);
 
         Assert.Equal(0, host.ExitCode);
         Assert.All(tree, pid => Assert.False(ProcessTree.IsAlive(pid), $"process {pid} outlived the host"));
