@@ -2,6 +2,10 @@ using HealthMedallion.Contracts;
 using HealthMedallion.Refinement.Batches;
 using HealthMedallion.Refinement.Tests.Support;
 using HealthMedallion.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace HealthMedallion.Refinement.Tests;
 
@@ -24,14 +28,22 @@ public sealed class RefinementServiceTests(IsolatedServices services)
     [Theory]
     [InlineData(null)]
     [InlineData("too-short")]
-    public void Start_WithoutAUsableSsnHashKey_FailsNamingTheSetting(string? key)
+    public void Options_WithoutAUsableSsnHashKey_FailValidationNamingTheSetting(string? key)
     {
-        using var factory = new ServiceFactory<Program>(Isolated);
-        factory.Settings["Refinement:SsnHashKey"] = key;
+        // The service's own registrations, without starting it (a failed start may surface as its disposal instead).
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:medallion"] = Isolated.Postgres,
+            ["ConnectionStrings:messaging"] = Isolated.RabbitMq,
+            ["Refinement:SsnHashKey"] = key,
+        });
+        builder.AddRefinement();
+        using var host = builder.Build();
 
-        var error = Assert.ThrowsAny<Exception>(() => factory.Server);
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<RefinementOptions>>().Value);
 
-        Assert.Contains("Refinement:SsnHashKey", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains("at least 32 characters", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Refinement:SsnHashKey", error.Message, StringComparison.Ordinal);
+        Assert.Contains("at least 32 characters", error.Message, StringComparison.Ordinal);
     }
 }
