@@ -21,18 +21,8 @@ public sealed class GenerateScenario : IScenario
         var options = new GenerationOptions { Patients = context.Patients, AsOf = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero) };
 
         // Peak working set, sampled: the process's own peak also counts the runtime's start-up.
-        using var process = Process.GetCurrentProcess();
-        long peak = 0;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                process.Refresh();
-                peak = Math.Max(peak, process.WorkingSet64);
-                await Task.Delay(50, CancellationToken.None);
-            }
-        }, CancellationToken.None);
+        await using var memory = new WorkingSetSampler();
+        var process = memory.Process;
 
         var cpu = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -40,8 +30,7 @@ public sealed class GenerateScenario : IScenario
         var elapsed = clock.Elapsed.TotalSeconds;
         process.Refresh();
         var cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
-        await sampling.CancelAsync();
-        await sampler;
+        await memory.StopAsync();
 
         var labels = new FileInfo(result.LabelsPath).Length + new FileInfo(result.IdentitiesPath).Length;
         return new BenchResult(
@@ -54,7 +43,7 @@ public sealed class GenerateScenario : IScenario
                 new("ground truth size", labels / 1e6, "MB"),
                 new("files", result.Files.Count, "files"),
                 new("injected defects", result.DefectCounts.Values.Sum(), "labels"),
-                new("peak working set", peak / 1048576.0, "MiB"),
+                new("peak working set", memory.Peak / 1048576.0, "MiB"),
                 new("CPU time / elapsed", cpuSeconds / elapsed, "cores"),
             ],
             new Dictionary<string, string>

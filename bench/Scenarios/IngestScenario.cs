@@ -83,28 +83,13 @@ public sealed class IngestScenario : IScenario
             File.Copy(path, Path.Combine(target, Path.GetFileName(path))); // copied, not timed; the page cache holds both
         }
 
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        var before = process.WorkingSet64;
-        long peak = before;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                process.Refresh();
-                peak = Math.Max(peak, process.WorkingSet64);
-                await Task.Delay(50, CancellationToken.None);
-            }
-        }, CancellationToken.None);
+        await using var memory = new WorkingSetSampler(collectFirst: true);
 
         var scanner = service.Services.GetRequiredService<LandingScanner>();
         var clock = Stopwatch.StartNew();
         var taken = await scanner.ScanOnceAsync(cancellationToken);
         var serviceSeconds = clock.Elapsed.TotalSeconds;
-        await sampling.CancelAsync();
-        await sampler;
+        await memory.StopAsync();
 
         var serviceRows = await ScalarAsync(dataSource, "SELECT coalesce(sum(rows), 0)::bigint FROM bronze.files WHERE status = 'ingested'", cancellationToken);
         var bronzeRows = await ScalarAsync(dataSource, "SELECT (SELECT count(*) FROM bronze.patients) + (SELECT count(*) FROM bronze.claims) + (SELECT count(*) FROM bronze.medical_events)", cancellationToken);
@@ -137,8 +122,8 @@ public sealed class IngestScenario : IScenario
                 new("service throughput", serviceRate, "rows/s"),
                 new("service throughput, MB", bytes / 1e6 / serviceSeconds, "MB/s"),
                 new("service / psql", serviceRate / psqlRate, "ratio"),
-                new("service peak working set", peak / 1048576.0, "MiB"),
-                new("working set before ingest", before / 1048576.0, "MiB"),
+                new("service peak working set", memory.Peak / 1048576.0, "MiB"),
+                new("working set before ingest", memory.Before / 1048576.0, "MiB"),
                 new("parse only, CsvHelper 34, string per field", sampleBytes / 1e6 / csvHelperStringSeconds, "MB/s"),
                 new("parse only, CsvHelper 34, spans decoded to chars", sampleBytes / 1e6 / csvHelperSpanSeconds, "MB/s"),
                 new("parse only, CsvHelper 34, UTF-8 spans", sampleBytes / 1e6 / csvHelperBytesSeconds, "MB/s"),

@@ -125,21 +125,7 @@ public sealed class RefineScenario : IScenario
         await service.StartAsync(cancellationToken);
         var refiner = service.Services.GetRequiredService<BatchRefiner>();
 
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        var before = process.WorkingSet64;
-        long peak = before;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                process.Refresh();
-                peak = Math.Max(peak, process.WorkingSet64);
-                await Task.Delay(50, CancellationToken.None);
-            }
-        }, CancellationToken.None);
+        await using var memory = new WorkingSetSampler(collectFirst: true);
 
         var serviceSeconds = Entities.All.ToDictionary(e => e, _ => 0.0);
         var wall = Stopwatch.StartNew();
@@ -152,8 +138,7 @@ public sealed class RefineScenario : IScenario
         }
 
         var wallSeconds = wall.Elapsed.TotalSeconds;
-        await sampling.CancelAsync();
-        await sampler;
+        await memory.StopAsync();
         await service.StopAsync(CancellationToken.None);
 
         // 3. The outcome, checked before anything is reported: one refined record per bronze batch, every row accounted for.
@@ -171,8 +156,8 @@ public sealed class RefineScenario : IScenario
         metrics.Add(new("service elapsed", wallSeconds, "s"));
         metrics.Add(new("service throughput", serviceRate, "rows/s"));
         metrics.Add(new("service / baseline", serviceRate / baselineRate, "ratio"));
-        metrics.Add(new("service peak working set", peak / 1048576.0, "MiB"));
-        metrics.Add(new("working set before refinement", before / 1048576.0, "MiB"));
+        metrics.Add(new("service peak working set", memory.Peak / 1048576.0, "MiB"));
+        metrics.Add(new("working set before refinement", memory.Before / 1048576.0, "MiB"));
         metrics.Add(new("silver rows written", totals.Written, "rows"));
         metrics.Add(new("silver rows quarantined", totals.Quarantined, "rows"));
         metrics.Add(new("silver rows superseded", totals.Superseded, "rows"));
