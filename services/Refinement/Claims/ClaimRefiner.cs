@@ -22,10 +22,10 @@ public sealed class ClaimRefiner(ClaimMerge merge, IOptions<RefinementOptions> o
     {
         var batch = refined.Batch;
         await PatientGoldenRecords.BeginAsync(connection, cancellationToken);
-        var counts = await merge.WriteAsync(connection, refined, (importer, row) =>
+        var counts = await merge.WriteAsync(connection, refined, (importer, row, patientId) =>
         {
             importer.Write(row.ClaimId!, NpgsqlDbType.Text);
-            importer.WriteNull(); // patient_id: resolved in SQL
+            importer.Write(patientId, NpgsqlDbType.Text);
             importer.Write(row.PatientId!, NpgsqlDbType.Text);
             importer.Write(row.Amount!.Value, NpgsqlDbType.Numeric);
             importer.Write(row.ClaimDate!.Value, NpgsqlDbType.Date);
@@ -56,7 +56,7 @@ public sealed class ClaimMerge() : PatientLinkedMerge(Entities.Claims, "silver.c
         await PatientGoldenRecords.BeginAsync(connection, cancellationToken);
         await using var command = new NpgsqlCommand($"""
             INSERT INTO affected_patients
-            SELECT DISTINCT patient_id FROM {Outcome} WHERE outcome IN ('insert', 'update')
+            SELECT DISTINCT patient_id FROM {Stage}
             ON CONFLICT DO NOTHING
             """, connection) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(cancellationToken);

@@ -4,7 +4,7 @@ using HealthMedallion.Refinement.Standardization;
 namespace HealthMedallion.Refinement.Claims;
 
 /// <summary>A bronze claim row: raw values for the expectations, standardized values for silver.</summary>
-public sealed class ClaimRow : IValidatedRow
+public sealed class ClaimRow : IPatientLinkedRow
 {
     public static readonly string[] Columns =
         ["claim_id", "patient_id", "claim_amount", "claim_date", "diagnosis_code", "procedure_code", "claim_status", "source_system"];

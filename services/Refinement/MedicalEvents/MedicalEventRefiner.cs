@@ -20,10 +20,10 @@ public sealed class MedicalEventRefiner(MedicalEventMerge merge, IOptions<Refine
     protected override async Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<MedicalEventRow> refined, CancellationToken cancellationToken)
     {
         var batch = refined.Batch;
-        return await merge.WriteAsync(connection, refined, (importer, row) =>
+        return await merge.WriteAsync(connection, refined, (importer, row, patientId) =>
         {
             importer.Write(row.EventId!, NpgsqlDbType.Text);
-            importer.WriteNull(); // patient_id: resolved in SQL
+            importer.Write(patientId, NpgsqlDbType.Text);
             importer.Write(row.PatientId!, NpgsqlDbType.Text);
             importer.Write(row.EventDate!.Value, NpgsqlDbType.TimestampTz);
             importer.Write(row.EventType!, NpgsqlDbType.Text);
@@ -52,18 +52,21 @@ public sealed class MedicalEventMerge() : PatientLinkedMerge(Entities.MedicalEve
 
     protected override async Task AfterMergeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        // In days, on the discharge: from the encounter's first admission, whichever of the two arrived last.
+        // In days, on the discharge: from the encounter's first admission, whichever of the two arrived last. Only the
+        // encounters of the written rows are looked at, through the encounter index, not every admission in silver.
         await using var command = new NpgsqlCommand($"""
+            WITH touched AS MATERIALIZED (
+                SELECT DISTINCT encounter_id FROM {Stage}
+                WHERE event_type IN ('admission', 'discharge') AND encounter_id IS NOT NULL
+            ), admitted AS (
+                SELECT e.encounter_id, min(e.event_date) AS admitted
+                FROM touched t JOIN silver.medical_events e ON e.encounter_id = t.encounter_id
+                WHERE e.event_type = 'admission'
+                GROUP BY e.encounter_id
+            )
             UPDATE silver.medical_events d
             SET length_of_stay_days = round((extract(epoch FROM d.event_date - a.admitted) / 86400)::numeric, 2)
-            FROM (
-                SELECT e.encounter_id, min(e.event_date) AS admitted
-                FROM silver.medical_events e
-                WHERE e.event_type = 'admission' AND e.encounter_id IN (
-                    SELECT encounter_id FROM {Outcome}
-                    WHERE outcome IN ('insert', 'update') AND event_type IN ('admission', 'discharge') AND encounter_id IS NOT NULL)
-                GROUP BY e.encounter_id
-            ) a
+            FROM admitted a
             WHERE d.encounter_id = a.encounter_id AND d.event_type = 'discharge'
               AND d.length_of_stay_days IS DISTINCT FROM round((extract(epoch FROM d.event_date - a.admitted) / 86400)::numeric, 2)
             """, connection) { CommandTimeout = 0 };

@@ -4,7 +4,7 @@ using HealthMedallion.Refinement.Standardization;
 namespace HealthMedallion.Refinement.MedicalEvents;
 
 /// <summary>A bronze medical event row (ADT encounter event, lab result or vital sign, clinical note).</summary>
-public sealed class MedicalEventRow : IValidatedRow
+public sealed class MedicalEventRow : IPatientLinkedRow
 {
     public static readonly string[] Columns =
     [
