@@ -54,7 +54,7 @@ public sealed class BatchRefiner(
         TimeSpan locked;
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            await SilverLock.AcquireAsync(connection, cancellationToken);
+            await SilverLock.AcquireAsync(connection, refiner.WritesAlone ? null : refiner.Entity, cancellationToken);
             locked = Stopwatch.GetElapsedTime(started);
             if (await BatchLedger.FindAsync(connection, batchId, cancellationToken) is { } raced)
             {
@@ -89,23 +89,38 @@ public sealed class BatchRefiner(
 }
 
 /// <summary>
-/// Every write to silver holds this transaction-scoped advisory lock: each batch merges against everything merged
-/// before it, and identity resolution never races itself (the parallel work happens before, outside the lock).
+/// Every write to silver holds this transaction-scoped advisory lock, in one of two ways:
+/// <list type="bullet">
+/// <item>alone: patient batches, which change the identity map and release pending claims and events, and the orphan
+/// sweep, which empties the pending tables; nothing else writes meanwhile;</item>
+/// <item>shared, with its entity's own lock: claims and events batches, which only read what patient batches write and
+/// write tables of their own; so a claims batch and an events batch merge at the same time (each in its own server
+/// process, on its own core), while two batches of one entity, which compare with the same silver table, take turns.</item>
+/// </list>
+/// Each batch thus merges against everything merged before it, and identity resolution never races itself.
 /// </summary>
 public static class SilverLock
 {
     private const long Key = 0x5349_4C56_4552; // "SILVER"
 
+    /// <summary>Takes the lock alone for the caller's transaction (see <see cref="AcquireAsync(NpgsqlConnection, string?, CancellationToken)"/>).</summary>
+    public static Task AcquireAsync(NpgsqlConnection connection, CancellationToken cancellationToken) => AcquireAsync(connection, null, cancellationToken);
+
     /// <summary>
-    /// Takes the lock for the caller's transaction, and sets it up for the merge: no JIT (compiling the merge statements
-    /// costs more, up to a second each, than running them) and a small statistics sample for the ANALYZE of the
-    /// temporary tables (their row counts and key spread are what the planner needs, not fine histograms).
+    /// Takes the lock for the caller's transaction: alone when <paramref name="sharedByEntity"/> is null, else shared
+    /// with the writers of other entities. Also sets the transaction up for the merge: no JIT (compiling the merge
+    /// statements costs more, up to a second each, than running them) and a small statistics sample for the ANALYZE of
+    /// the temporary tables (their row counts and key spread are what the planner needs, not fine histograms).
     /// </summary>
-    public static async Task AcquireAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public static async Task AcquireAsync(NpgsqlConnection connection, string? sharedByEntity, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key); SET LOCAL jit = off; SET LOCAL default_statistics_target = 10", connection) { CommandTimeout = 0 };
+        var take = sharedByEntity is null
+            ? "SELECT pg_advisory_xact_lock(@key)"
+            : "SELECT pg_advisory_xact_lock_shared(@key); SELECT pg_advisory_xact_lock(hashtextextended(@entity, @key))";
+        await using var command = new NpgsqlCommand($"{take}; SET LOCAL jit = off; SET LOCAL default_statistics_target = 10", connection) { CommandTimeout = 0 };
         command.Parameters.AddWithValue("key", Key);
+        command.Parameters.AddWithValue("entity", sharedByEntity ?? "");
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -13,6 +13,12 @@ public interface IEntityRefiner
 
     IEnumerable<ExpectationDescription> Expectations { get; }
 
+    /// <summary>
+    /// Whether its batches write to silver alone (<see cref="SilverLock"/>): true unless the entity's merge writes only
+    /// tables of its own and changes nothing another entity's merge reads.
+    /// </summary>
+    bool WritesAlone { get; }
+
     RefinedBatch Transform(BronzeBatch batch, IReadOnlyList<BronzeRow> rows);
 
     /// <summary>
@@ -76,6 +82,8 @@ public abstract class EntityRefiner<TRow>(ExpectationSet<TRow> expectations, int
     public abstract IReadOnlyList<string> BronzeColumns { get; }
 
     public virtual IEnumerable<ExpectationDescription> Expectations => expectations.Describe();
+
+    public virtual bool WritesAlone => true;
 
     protected ExpectationSet<TRow> ExpectationSet => expectations;
 

@@ -14,6 +14,9 @@ public sealed class ClaimRefiner(ClaimMerge merge, IOptions<RefinementOptions> o
 {
     public override IReadOnlyList<string> BronzeColumns => ClaimRow.Columns;
 
+    /// <summary>A claims batch writes claims and its patients' risk, which no events batch touches: the two may merge at once.</summary>
+    public override bool WritesAlone => false;
+
     public override IEnumerable<ExpectationDescription> Expectations => base.Expectations.Append(merge.PatientExists);
 
     protected override ClaimRow Parse(BronzeRow row, BronzeBatch batch) => ClaimRow.Parse(row, batch);

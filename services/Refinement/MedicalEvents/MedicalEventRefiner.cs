@@ -13,6 +13,9 @@ public sealed class MedicalEventRefiner(MedicalEventMerge merge, IOptions<Refine
 {
     public override IReadOnlyList<string> BronzeColumns => MedicalEventRow.Columns;
 
+    /// <summary>An events batch writes only events (and their length of stay): it may merge while a claims batch does.</summary>
+    public override bool WritesAlone => false;
+
     public override IEnumerable<ExpectationDescription> Expectations => base.Expectations.Append(merge.PatientExists);
 
     protected override MedicalEventRow Parse(BronzeRow row, BronzeBatch batch) => MedicalEventRow.Parse(row, batch);
