@@ -67,6 +67,22 @@ public sealed class BatchVersionsTests
     }
 
     [Fact]
+    public void Split_WithAVersionOrder_KeepsTheLatestVersionEvenWhenItCameFirst()
+    {
+        // Arrange: patients' versions go by their source timestamp, whatever the row order
+        Row newer = new("P1", 1, 10) { UpdatedAt = 2 }, older = new("P1", 2, 11) { UpdatedAt = 1 }, sameTime = new("P1", 3, 12) { UpdatedAt = 2 };
+
+        // Act
+        var (winners, superseded) = BatchVersions.Split([newer, older], r => r.BusinessKey!, isLater: (r, earlier) => r.UpdatedAt >= earlier.UpdatedAt);
+        var (tieWinners, _) = BatchVersions.Split([newer, sameTime], r => r.BusinessKey!, isLater: (r, earlier) => r.UpdatedAt >= earlier.UpdatedAt);
+
+        // Assert: the older one loses though it came later; on a tie the later row wins
+        Assert.Equal([newer], winners);
+        Assert.Equal([new SupersededInBatch<Row>(older, "older_version")], superseded);
+        Assert.Equal([sameTime], tieWinners);
+    }
+
+    [Fact]
     public void Split_RowWithoutKey_IsRejectedByName()
     {
         // Act
@@ -85,5 +101,7 @@ public sealed class BatchVersionsTests
         public string? RecordError => null;
 
         public string[] FailedWarnings { get; set; } = [];
+
+        public int UpdatedAt { get; init; }
     }
 }

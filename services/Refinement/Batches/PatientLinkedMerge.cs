@@ -1,6 +1,5 @@
 using HealthMedallion.Refinement.Expectations;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace HealthMedallion.Refinement.Batches;
 
@@ -13,37 +12,27 @@ public interface IPatientLinkedRow : IVersionedRow
 
 /// <summary>
 /// The merge of an entity whose rows refer to a patient (claims, medical events). A row whose patient record is known
-/// gets the resolved patient id and is merged; one whose patient is unknown is held in the entity's pending table, and
-/// released into silver by the patient batch that brings the patient (or quarantined once the grace period is over:
-/// <see cref="Orphans.PendingOrphans"/>). Either way it lands where it would have landed had the patient come first.
-/// <para>
-/// Silver keeps one row per business key, as <see cref="SilverMerge"/> describes; this merge reaches the same result
-/// in fewer passes, which matters as claims and events are most of the rows. A fresh batch is resolved and split into
-/// versions in memory (<see cref="BatchVersions"/>) and only its winning rows are staged; SQL then compares them with
-/// silver through the primary key, inserts the new keys, updates the later versions, and records every superseded row
-/// with the row that holds its key.
-/// </para>
+/// gets the resolved patient id and is merged (<see cref="SilverMerge"/>); one whose patient is unknown is held in the
+/// entity's pending table, and released into silver by the patient batch that brings the patient (or quarantined once
+/// the grace period is over: <see cref="Orphans.PendingOrphans"/>). Either way it lands where it would have landed had
+/// the patient come first. The patients of a fresh batch are looked up in one round trip, and its rows are split into
+/// versions in memory before they are staged.
 /// </summary>
 public abstract class PatientLinkedMerge
 {
     public const string PatientExistsRule = "patient_exists";
 
-    private readonly string _table;
+    private readonly SilverMerge _merge;
     private readonly string[] _columns;
-    private readonly string _mergeSql;
 
     protected PatientLinkedMerge(string entity, string table, string pendingTable, string key, string[] columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
         Entity = entity;
         Key = key;
-        Stage = "stage_" + entity;
         PendingTable = pendingTable;
-        _table = table;
         _columns = columns;
-        Existing = entity + "_existing";
-        SupersededInBatch = entity + "_superseded_in_batch";
-        _mergeSql = MergeSql();
+        _merge = new SilverMerge(entity, table, "stage_" + entity, [key], columns, alias => [$"{alias}._file_name", $"{alias}._row_number"]);
     }
 
     public string Entity { get; }
@@ -52,18 +41,12 @@ public abstract class PatientLinkedMerge
     public string Key { get; }
 
     /// <summary>
-    /// The temporary staging table of this transaction, shaped like the pending table: before the merge, one winning
-    /// row per key; after it, exactly the rows the merge wrote (inserted or updated), for what follows from them.
+    /// The temporary staging table of this transaction, shaped like the pending table: after the merge it holds exactly
+    /// the rows the merge wrote (inserted or updated), for what follows from them.
     /// </summary>
-    public string Stage { get; }
+    public string Stage => _merge.Stage;
 
     public string PendingTable { get; }
-
-    /// <summary>The temporary table of the staged rows whose key silver already had, each with its outcome.</summary>
-    private string Existing { get; }
-
-    /// <summary>The temporary table of the rows that lost to another staged row of their key, each with its reason.</summary>
-    private string SupersededInBatch { get; }
 
     private string ColumnList => string.Join(", ", _columns);
 
@@ -71,9 +54,9 @@ public abstract class PatientLinkedMerge
         "the patient the row refers to is known (claims refer to EHR patient ids, events to their own source's); until it is, the row waits as a pending orphan, and it is quarantined if the patient has not arrived within the grace period");
 
     /// <summary>
-    /// Writes a refined batch: its quarantined rows; the rows whose patient is unknown into the pending table; of the
-    /// others the winning version of each key into the stage (<paramref name="writeRow"/> writes a row's fields in the order
-    /// of the merge's columns, with the resolved patient id it is given), then the merge.
+    /// Writes a refined batch: its quarantined rows; the rows whose patient is unknown into the pending table; the others,
+    /// split into versions, into the stage (<paramref name="writeRow"/> writes a row's fields in the order of the merge's
+    /// columns, with the resolved patient id it is given), then the merge.
     /// </summary>
     public async Task<List<BatchCounts>> WriteAsync<TRow>(
         NpgsqlConnection connection, RefinedBatch<TRow> refined, Action<NpgsqlBinaryImporter, TRow, string?> writeRow, CancellationToken cancellationToken)
@@ -96,17 +79,8 @@ public abstract class PatientLinkedMerge
 
         var (winners, superseded) = BatchVersions.Split(resolved);
         await CreateStageAsync(connection, cancellationToken);
-        await StageImport.WriteAsync(connection, $"COPY {Stage} ({ColumnList}) FROM STDIN (FORMAT BINARY)", winners,
+        await _merge.StageAsync(connection, winners, superseded,
             (importer, row) => writeRow(importer, row, patients[(row.SourceSystem, row.PatientId!)]), cancellationToken);
-        await StageImport.WriteAsync(connection, $"COPY {SupersededInBatch} ({Key}, _batch_id, _file_name, _row_number, reason) FROM STDIN (FORMAT BINARY)",
-            superseded, (importer, loser) =>
-            {
-                importer.Write(loser.Row.BusinessKey!, NpgsqlDbType.Text);
-                importer.Write(refined.Batch.BatchId, NpgsqlDbType.Uuid);
-                importer.Write(refined.Batch.FileName, NpgsqlDbType.Text);
-                importer.Write(loser.Row.RowNumber, NpgsqlDbType.Bigint);
-                importer.Write(loser.Reason, NpgsqlDbType.Text);
-            }, cancellationToken);
 
         var counts = await MergeStagedAsync(connection, cancellationToken);
         if (held.Count > 0)
@@ -126,8 +100,6 @@ public abstract class PatientLinkedMerge
         ArgumentNullException.ThrowIfNull(connection);
         await CreateStageAsync(connection, cancellationToken);
         var resolvedColumns = string.Join(", ", _columns.Select(c => c == "patient_id" ? "m.patient_id" : "p." + c));
-
-        // Released rows may hold several versions of a key, from several batches: here the versions are split in SQL.
         await using (var command = new NpgsqlCommand($"""
             INSERT INTO {Stage} ({ColumnList})
             SELECT {resolvedColumns} FROM {PendingTable} p
@@ -141,27 +113,14 @@ public abstract class PatientLinkedMerge
             }
         }
 
-        await using (var command = new NpgsqlCommand($"""
-            DELETE FROM {PendingTable} p USING {Stage} s WHERE p._batch_id = s._batch_id AND p._row_number = s._row_number;
-
-            INSERT INTO {SupersededInBatch} ({Key}, _batch_id, _file_name, _row_number, reason)
-            SELECT {Key}, _batch_id, _file_name, _row_number, CASE WHEN copy_rank > 1 THEN 'exact_duplicate' ELSE 'older_version' END
-            FROM (
-                SELECT c.*, row_number() OVER (PARTITION BY {Key}, copy_rank = 1 ORDER BY _file_name DESC, _row_number DESC) AS version_rank
-                FROM (
-                    SELECT {Key}, _batch_id, _file_name, _row_number,
-                        row_number() OVER (PARTITION BY {Key}, content_hash ORDER BY _file_name, _row_number) AS copy_rank
-                    FROM {Stage}
-                ) c
-            ) v
-            WHERE copy_rank > 1 OR version_rank > 1;
-
-            DELETE FROM {Stage} s USING {SupersededInBatch} l WHERE s._batch_id = l._batch_id AND s._row_number = l._row_number;
-            """, connection) { CommandTimeout = 0 })
+        await using (var command = new NpgsqlCommand(
+            $"DELETE FROM {PendingTable} p USING {Stage} s WHERE p._batch_id = s._batch_id AND p._row_number = s._row_number", connection) { CommandTimeout = 0 })
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // Released rows may hold several versions of a key, from several batches.
+        await _merge.SplitStagedAsync(connection, cancellationToken);
         var counts = await MergeStagedAsync(connection, cancellationToken);
         return [.. counts.Select(c => c with { Pending = -(c.Written + c.Superseded) })];
     }
@@ -195,31 +154,21 @@ public abstract class PatientLinkedMerge
 
     private async Task CreateStageAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"""
-            DROP TABLE IF EXISTS {Stage}, {SupersededInBatch};
+        await using (var command = new NpgsqlCommand($"""
+            DROP TABLE IF EXISTS {Stage};
             CREATE TEMP TABLE {Stage} (LIKE {PendingTable} INCLUDING DEFAULTS) ON COMMIT DROP;
-            CREATE TEMP TABLE {SupersededInBatch} ({Key} text NOT NULL, _batch_id uuid NOT NULL, _file_name text NOT NULL,
-                                                   _row_number bigint NOT NULL, reason text NOT NULL) ON COMMIT DROP;
-            """, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// Merges the staged winners into silver; records every superseded row and the <c>patient_exists</c> passes (every
-    /// row merged here had its patient). Returns per bronze batch what was written and superseded.
-    /// </summary>
-    private async Task<List<BatchCounts>> MergeStagedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        var counts = new List<BatchCounts>();
-        await using (var command = new NpgsqlCommand(_mergeSql, connection) { CommandTimeout = 0 })
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            """, connection))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                counts.Add(new BatchCounts(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), 0, reader.GetInt64(3)));
-            }
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await _merge.PrepareAsync(connection, cancellationToken);
+    }
+
+    /// <summary>Merges the staged winners; records the <c>patient_exists</c> passes (every row merged here had its patient).</summary>
+    private async Task<List<BatchCounts>> MergeStagedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var counts = await _merge.RunAsync(connection, cancellationToken);
         await using (var command = new NpgsqlCommand($"""
             INSERT INTO quality.expectation_results AS e (batch_id, entity, expectation, severity, passed, failed)
             SELECT batch_id, '{Entity}', '{PatientExistsRule}', 'drop', passed, 0 FROM unnest(@batches, @passed) AS r (batch_id, passed)
@@ -233,57 +182,5 @@ public abstract class PatientLinkedMerge
 
         await AfterMergeAsync(connection, cancellationToken);
         return counts;
-    }
-
-    private string MergeSql()
-    {
-        var updates = string.Join(", ", _columns.Where(c => c != Key).Select(c => $"{c} = s.{c}"));
-        const string Lineage = "_batch_id, _file_name, _row_number";
-
-        // Temporary tables get no statistics unless asked: without them the planner guesses their size.
-        return $"""
-            ANALYZE {Stage};
-            DROP TABLE IF EXISTS {Existing};
-            CREATE TEMP TABLE {Existing} ON COMMIT DROP AS
-            SELECT s.{Key}, s._batch_id, s._file_name, s._row_number,
-                CASE
-                    WHEN t.content_hash = s.content_hash THEN 'exact_duplicate'
-                    WHEN (s._file_name, s._row_number) > (t._file_name, t._row_number) THEN 'update'
-                    ELSE 'older_version'
-                END AS outcome,
-                t._batch_id AS current_batch_id, t._file_name AS current_file_name, t._row_number AS current_row_number
-            FROM {Stage} s JOIN {_table} t ON t.{Key} = s.{Key};
-
-            INSERT INTO silver.superseded (entity, business_key, {Lineage}, reason, superseded_by_batch_id, superseded_by_file_name, superseded_by_row)
-            SELECT '{Entity}', {Key}, {Lineage}, outcome, current_batch_id, current_file_name, current_row_number
-            FROM {Existing} WHERE outcome <> 'update'
-            UNION ALL
-            SELECT '{Entity}', {Key}, current_batch_id, current_file_name, current_row_number, 'replaced', {Lineage}
-            FROM {Existing} WHERE outcome = 'update';
-
-            DELETE FROM {Stage} s USING {Existing} e WHERE e.{Key} = s.{Key} AND e.outcome <> 'update';
-
-            UPDATE {_table} t SET {updates}, processed_at = now()
-            FROM {Stage} s JOIN {Existing} e ON e.{Key} = s.{Key}
-            WHERE t.{Key} = s.{Key};
-
-            INSERT INTO {_table} ({ColumnList})
-            SELECT {ColumnList} FROM {Stage} s WHERE NOT EXISTS (SELECT FROM {Existing} e WHERE e.{Key} = s.{Key});
-
-            INSERT INTO silver.superseded (entity, business_key, {Lineage}, reason, superseded_by_batch_id, superseded_by_file_name, superseded_by_row)
-            SELECT '{Entity}', l.{Key}, l._batch_id, l._file_name, l._row_number, l.reason, t._batch_id, t._file_name, t._row_number
-            FROM {SupersededInBatch} l JOIN {_table} t ON t.{Key} = l.{Key};
-
-            SELECT _batch_id, sum(written)::bigint, sum(superseded)::bigint, sum(warned)::bigint
-            FROM (
-                SELECT _batch_id, count(*) AS written, 0 AS superseded, count(*) FILTER (WHERE cardinality(failed_warnings) > 0) AS warned
-                FROM {Stage} GROUP BY _batch_id
-                UNION ALL
-                SELECT _batch_id, 0, count(*), 0 FROM {Existing} WHERE outcome <> 'update' GROUP BY _batch_id
-                UNION ALL
-                SELECT _batch_id, 0, count(*), 0 FROM {SupersededInBatch} GROUP BY _batch_id
-            ) c
-            GROUP BY _batch_id;
-            """;
     }
 }

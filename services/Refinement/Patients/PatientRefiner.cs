@@ -48,7 +48,12 @@ public sealed class PatientRefiner(
                 mrn text, first_name text, last_name text, date_of_birth date, address_line1 text, city text, state text,
                 zip_code text, phone text, email text) ON COMMIT DROP;
             """, cancellationToken);
-        await StageImport.WriteAsync(connection, $"COPY {Stage} ({string.Join(", ", RecordColumns.Concat(PiiColumns))}) FROM STDIN (FORMAT BINARY)", refined.Staged, (importer, row) =>
+        await Merge.PrepareAsync(connection, cancellationToken);
+
+        // Versions of a source record: the latest source timestamp wins, then the later row (one batch is one file).
+        var (winners, superseded) = BatchVersions.Split(refined.Staged, row => (row.SourceSystem, row.PatientId!),
+            isLater: (row, earlier) => (row.SourceUpdatedAt ?? DateTime.MinValue) >= (earlier.SourceUpdatedAt ?? DateTime.MinValue));
+        await Merge.StageAsync(connection, [.. RecordColumns, .. PiiColumns], winners, superseded, (importer, row) =>
         {
             importer.Write(row.SourceSystem, NpgsqlDbType.Text);
             importer.Write(row.PatientId!, NpgsqlDbType.Text);
@@ -83,13 +88,13 @@ public sealed class PatientRefiner(
         await ExecuteAsync(connection, $"""
             INSERT INTO pii.patient_records (source_system, source_patient_id, {string.Join(", ", PiiColumns)}, _batch_id, _row_number)
             SELECT source_system, source_patient_id, {string.Join(", ", PiiColumns)}, _batch_id, _row_number
-            FROM {Merge.Outcome} WHERE outcome IN ('insert', 'update')
+            FROM {Stage}
             ON CONFLICT (source_system, source_patient_id) DO UPDATE
             SET {string.Join(", ", PiiColumns.Select(c => $"{c} = excluded.{c}"))}, _batch_id = excluded._batch_id, _row_number = excluded._row_number;
 
             DROP TABLE IF EXISTS touched_patient_records;
             CREATE TEMP TABLE touched_patient_records ON COMMIT DROP AS
-            SELECT source_system, source_patient_id, mrn, ssn_hash FROM {Merge.Outcome} WHERE outcome IN ('insert', 'update');
+            SELECT source_system, source_patient_id, mrn, ssn_hash FROM {Stage};
             ANALYZE touched_patient_records;
             """, cancellationToken);
 

@@ -8,7 +8,7 @@ namespace HealthMedallion.Refinement.Patients;
 /// A bronze patient row read with its source system's conventions: the raw values the expectations look at,
 /// the standardized values, what goes to silver (de-identified) and what only to <c>pii</c>.
 /// </summary>
-public sealed record PatientRow : IValidatedRow
+public sealed record PatientRow : IVersionedRow
 {
     public static readonly string[] Columns =
     [
