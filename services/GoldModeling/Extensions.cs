@@ -1,4 +1,6 @@
 using HealthMedallion.GoldModeling.Modeling;
+using HealthMedallion.GoldModeling.Queries;
+using MassTransit;
 
 namespace HealthMedallion.GoldModeling;
 
@@ -11,7 +13,20 @@ public static class Extensions
     {
         builder.AddNpgsqlDataSource("medallion");
         builder.AddSchemaMigrations(Schema, typeof(Extensions).Assembly);
-        builder.AddMessageBus(bus => bus.AddConsumer<SilverBatchRefinedConsumer>());
+
+        // Refreshes are serialized by an advisory lock anyway: one at a time per instance keeps the others' connections free.
+        builder.AddMessageBus(bus => bus.AddConsumer<SilverBatchRefinedConsumer>().Endpoint(endpoint => endpoint.ConcurrentMessageLimit = 1));
+
+        builder.Services.AddOptions<GoldModelingOptions>().BindConfiguration(GoldModelingOptions.SectionName)
+            .Validate(o => o.SweepInterval > TimeSpan.Zero, "GoldModeling:SweepInterval must be positive.")
+            .Validate(o => o.CatchUpAfter >= TimeSpan.Zero, "GoldModeling:CatchUpAfter must not be negative.")
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<GoldModel>();
+        builder.Services.AddSingleton<GoldEvents>();
+        builder.Services.AddSingleton<GoldSweep>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<GoldSweep>());
+        builder.Services.AddSingleton<IGoldQueryEngine, PostgresGoldQueryEngine>();
         return builder;
     }
 }

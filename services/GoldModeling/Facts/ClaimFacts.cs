@@ -1,0 +1,133 @@
+using HealthMedallion.GoldModeling.Modeling;
+
+namespace HealthMedallion.GoldModeling.Facts;
+
+/// <summary>
+/// <c>gold.fact_claims</c> and the claim marts (claims cost, monthly financials). The claims in scope (the batch's, and
+/// every claim of a patient whose versions changed) are rebuilt from silver with the patient version in effect at the
+/// claim date; each that differs from its fact row becomes a delta: the old row with sign -1, the new one with +1. The
+/// facts take the delta, and the additive marts add it up by their grain, so that a batch costs what it touched.
+/// </summary>
+public static class ClaimFacts
+{
+    public static readonly string[] Columns =
+    [
+        "claim_id", "patient_id", "patient_sk", "claim_amount", "claim_date", "claim_month", "claim_year", "diagnosis_code",
+        "diagnosis_chapter", "procedure_code", "claim_status", "claim_category", "region", "insurance_plan", "age_band",
+    ];
+
+    /// <summary>The fact rows of <paramref name="claims"/> (silver's rows), each with the version in effect at the start of its date (the first version for a claim dated before it).</summary>
+    private static string Rows(string claims, string versions) => $"""
+        SELECT c.claim_id, c.patient_id, d.patient_sk, c.claim_amount, c.claim_date, date_trunc('month', c.claim_date)::date,
+            extract(year FROM c.claim_date)::smallint, c.diagnosis_code, gold.icd10_chapter(c.diagnosis_code), coalesce(c.procedure_code, 'none'),
+            c.claim_status, c.claim_category, d.region, d.insurance_plan, d.age_band
+        FROM {claims} c
+        JOIN (
+            SELECT d.patient_sk, d.patient_id, d.region, d.insurance_plan, d.age_band, d.effective_to,
+                CASE WHEN lag(d.patient_sk) OVER (PARTITION BY d.patient_id ORDER BY d.effective_from) IS NULL
+                     THEN '-infinity'::timestamptz ELSE d.effective_from END AS lookup_from
+            FROM gold.dim_patients d {versions}
+        ) d ON d.patient_id = c.patient_id AND c.claim_date::timestamptz >= d.lookup_from AND c.claim_date::timestamptz < d.effective_to
+        """;
+
+    /// <summary>A rebuild starts from empty facts: every row goes straight in, and the delta is all of them.</summary>
+    private static readonly string RebuildSql = $"""
+        INSERT INTO gold.fact_claims ({string.Join(", ", Columns)})
+        {Rows("silver.claims", "")};
+        CREATE TEMP VIEW gold_claim_delta AS SELECT 1 AS sign, f.* FROM gold.fact_claims f;
+        """;
+
+    private static readonly string FactsSql = $"""
+        CREATE TEMP TABLE gold_claim_scope ON COMMIT DROP AS
+        SELECT c.* FROM silver.claims c
+        WHERE c._batch_id = @batch OR c.patient_id IN (SELECT patient_id FROM gold_affected);
+        ANALYZE gold_claim_scope;
+
+        CREATE TEMP TABLE gold_claim_rows (LIKE gold.fact_claims) ON COMMIT DROP;
+        INSERT INTO gold_claim_rows ({string.Join(", ", Columns)})
+        {Rows("gold_claim_scope", "WHERE d.patient_id IN (SELECT patient_id FROM gold_claim_scope)")};
+        ANALYZE gold_claim_rows;
+
+        CREATE TEMP TABLE gold_claim_delta ON COMMIT DROP AS
+        SELECT -1 AS sign, f.* FROM gold.fact_claims f JOIN gold_claim_rows n ON n.claim_id = f.claim_id
+        WHERE ({Row("f")}) IS DISTINCT FROM ({Row("n")})
+        UNION ALL
+        -- Facts of the patients in scope whose claim silver no longer gives them (or whose patient has no version yet).
+        SELECT -1, f.* FROM gold.fact_claims f JOIN gold_affected a ON a.patient_id = f.patient_id
+        WHERE NOT EXISTS (SELECT 1 FROM gold_claim_rows n WHERE n.claim_id = f.claim_id)
+        UNION ALL
+        SELECT 1, n.* FROM gold_claim_rows n LEFT JOIN gold.fact_claims f ON f.claim_id = n.claim_id
+        WHERE f.claim_id IS NULL OR ({Row("f")}) IS DISTINCT FROM ({Row("n")});
+
+        DELETE FROM gold.fact_claims f USING gold_claim_delta d WHERE d.sign = -1 AND f.claim_id = d.claim_id;
+        INSERT INTO gold.fact_claims ({string.Join(", ", Columns)})
+        SELECT {string.Join(", ", Columns)} FROM gold_claim_delta WHERE sign = 1;
+        """;
+
+    private const string MartsSql = """
+        INSERT INTO gold.mart_claims_cost AS m (claim_year, diagnosis_chapter, procedure_code, claim_status, insurance_plan, claims, total_amount)
+        SELECT claim_year, diagnosis_chapter, procedure_code, claim_status, insurance_plan, sum(sign), sum(sign * claim_amount)
+        FROM gold_claim_delta
+        GROUP BY claim_year, diagnosis_chapter, procedure_code, claim_status, insurance_plan
+        ON CONFLICT (claim_year, diagnosis_chapter, procedure_code, claim_status, insurance_plan) DO UPDATE
+        SET claims = m.claims + excluded.claims, total_amount = m.total_amount + excluded.total_amount;
+        DELETE FROM gold.mart_claims_cost m
+        USING (SELECT DISTINCT claim_year, diagnosis_chapter, procedure_code, claim_status, insurance_plan FROM gold_claim_delta WHERE sign = -1) d
+        WHERE m.claims = 0 AND (m.claim_year, m.diagnosis_chapter, m.procedure_code, m.claim_status, m.insurance_plan)
+                             = (d.claim_year, d.diagnosis_chapter, d.procedure_code, d.claim_status, d.insurance_plan);
+
+        INSERT INTO gold.mart_claims_cost_all_years AS m (diagnosis_chapter, procedure_code, claim_status, insurance_plan, claims, total_amount)
+        SELECT diagnosis_chapter, procedure_code, claim_status, insurance_plan, sum(sign), sum(sign * claim_amount)
+        FROM gold_claim_delta
+        GROUP BY diagnosis_chapter, procedure_code, claim_status, insurance_plan
+        ON CONFLICT (diagnosis_chapter, procedure_code, claim_status, insurance_plan) DO UPDATE
+        SET claims = m.claims + excluded.claims, total_amount = m.total_amount + excluded.total_amount;
+        DELETE FROM gold.mart_claims_cost_all_years WHERE claims = 0;
+
+        INSERT INTO gold.mart_monthly_financials AS m (claim_month, region, insurance_plan, age_band, claims, claimed_amount,
+            submitted_claims, approved_claims, denied_claims, paid_claims, approved_amount, denied_amount, paid_amount)
+        SELECT claim_month, region, insurance_plan, age_band, sum(sign), sum(sign * claim_amount),
+            coalesce(sum(sign) FILTER (WHERE claim_status = 'submitted'), 0),
+            coalesce(sum(sign) FILTER (WHERE claim_status = 'approved'), 0),
+            coalesce(sum(sign) FILTER (WHERE claim_status = 'denied'), 0),
+            coalesce(sum(sign) FILTER (WHERE claim_status = 'paid'), 0),
+            coalesce(sum(sign * claim_amount) FILTER (WHERE claim_status = 'approved'), 0),
+            coalesce(sum(sign * claim_amount) FILTER (WHERE claim_status = 'denied'), 0),
+            coalesce(sum(sign * claim_amount) FILTER (WHERE claim_status = 'paid'), 0)
+        FROM gold_claim_delta
+        GROUP BY claim_month, region, insurance_plan, age_band
+        ON CONFLICT (claim_month, region, insurance_plan, age_band) DO UPDATE
+        SET claims = m.claims + excluded.claims, claimed_amount = m.claimed_amount + excluded.claimed_amount,
+            submitted_claims = m.submitted_claims + excluded.submitted_claims,
+            approved_claims = m.approved_claims + excluded.approved_claims,
+            denied_claims = m.denied_claims + excluded.denied_claims,
+            paid_claims = m.paid_claims + excluded.paid_claims,
+            approved_amount = m.approved_amount + excluded.approved_amount,
+            denied_amount = m.denied_amount + excluded.denied_amount,
+            paid_amount = m.paid_amount + excluded.paid_amount;
+        DELETE FROM gold.mart_monthly_financials WHERE claims = 0;
+        """;
+
+    /// <summary>Applies the scope's claim changes to the facts and the claim marts; returns how many fact rows changed (delta rows).</summary>
+    /// <remarks>Out of scope (a batch of another entity that changed no patient), only the empty delta is created, for the steps after.</remarks>
+    public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        if (!inScope)
+        {
+            await sql.ExecuteAsync("CREATE TEMP TABLE gold_claim_delta ON COMMIT DROP AS SELECT -1 AS sign, f.* FROM gold.fact_claims f WHERE false", cancellationToken);
+            return 0;
+        }
+
+        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : FactsSql, cancellationToken);
+        var changed = await sql.CountAsync("SELECT count(*) FROM gold_claim_delta", cancellationToken);
+        if (changed > 0)
+        {
+            await sql.ExecuteAsync(MartsSql, cancellationToken);
+        }
+
+        return changed;
+    }
+
+    private static string Row(string alias) => string.Join(", ", Columns.Select(c => alias + "." + c));
+}

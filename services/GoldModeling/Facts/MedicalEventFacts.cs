@@ -1,0 +1,133 @@
+using HealthMedallion.GoldModeling.Modeling;
+
+namespace HealthMedallion.GoldModeling.Facts;
+
+/// <summary>
+/// <c>gold.fact_medical_events</c> and the event marts (utilization, weekly event trends, provider performance), the
+/// same way as <see cref="ClaimFacts"/>: events in scope rebuilt from silver with the patient version in effect at the
+/// event, differences as a signed delta, the facts and additive marts updated from the delta.
+/// </summary>
+public static class MedicalEventFacts
+{
+    public static readonly string[] Columns =
+    [
+        "event_id", "patient_id", "patient_sk", "event_date", "event_month", "event_year", "event_week", "event_type", "event_category",
+        "medical_provider", "encounter_id", "care_unit", "length_of_stay_days", "lab_code", "lab_value", "lab_unit", "region",
+        "insurance_plan", "age_band",
+    ];
+
+    private static string Rows(string events, string versions) => $"""
+        SELECT e.event_id, e.patient_id, d.patient_sk, e.event_date, date_trunc('month', e.event_date)::date, extract(year FROM e.event_date)::smallint,
+            date_trunc('week', e.event_date)::date, e.event_type, e.event_category, coalesce(e.medical_provider, 'UNKNOWN'), e.encounter_id,
+            e.care_unit, e.length_of_stay_days, e.lab_code, e.lab_value, e.lab_unit, d.region, d.insurance_plan, d.age_band
+        FROM {events} e
+        JOIN (
+            SELECT d.patient_sk, d.patient_id, d.region, d.insurance_plan, d.age_band, d.effective_to,
+                CASE WHEN lag(d.patient_sk) OVER (PARTITION BY d.patient_id ORDER BY d.effective_from) IS NULL
+                     THEN '-infinity'::timestamptz ELSE d.effective_from END AS lookup_from
+            FROM gold.dim_patients d {versions}
+        ) d ON d.patient_id = e.patient_id AND e.event_date >= d.lookup_from AND e.event_date < d.effective_to
+        """;
+
+    private static readonly string RebuildSql = $"""
+        INSERT INTO gold.fact_medical_events ({string.Join(", ", Columns)})
+        {Rows("silver.medical_events", "")};
+        CREATE TEMP VIEW gold_event_delta AS SELECT 1 AS sign, f.* FROM gold.fact_medical_events f;
+        """;
+
+    private static readonly string FactsSql = $"""
+        CREATE TEMP TABLE gold_event_scope ON COMMIT DROP AS
+        SELECT e.* FROM silver.medical_events e
+        WHERE e._batch_id = @batch OR e.patient_id IN (SELECT patient_id FROM gold_affected);
+        ANALYZE gold_event_scope;
+
+        CREATE TEMP TABLE gold_event_rows (LIKE gold.fact_medical_events) ON COMMIT DROP;
+        INSERT INTO gold_event_rows ({string.Join(", ", Columns)})
+        {Rows("gold_event_scope", "WHERE d.patient_id IN (SELECT patient_id FROM gold_event_scope)")};
+        ANALYZE gold_event_rows;
+
+        CREATE TEMP TABLE gold_event_delta ON COMMIT DROP AS
+        SELECT -1 AS sign, f.* FROM gold.fact_medical_events f JOIN gold_event_rows n ON n.event_id = f.event_id
+        WHERE ({Row("f")}) IS DISTINCT FROM ({Row("n")})
+        UNION ALL
+        SELECT -1, f.* FROM gold.fact_medical_events f JOIN gold_affected a ON a.patient_id = f.patient_id
+        WHERE NOT EXISTS (SELECT 1 FROM gold_event_rows n WHERE n.event_id = f.event_id)
+        UNION ALL
+        SELECT 1, n.* FROM gold_event_rows n LEFT JOIN gold.fact_medical_events f ON f.event_id = n.event_id
+        WHERE f.event_id IS NULL OR ({Row("f")}) IS DISTINCT FROM ({Row("n")});
+
+        DELETE FROM gold.fact_medical_events f USING gold_event_delta d WHERE d.sign = -1 AND f.event_id = d.event_id;
+        INSERT INTO gold.fact_medical_events ({string.Join(", ", Columns)})
+        SELECT {string.Join(", ", Columns)} FROM gold_event_delta WHERE sign = 1;
+        """;
+
+    private const string MartsSql = """
+        INSERT INTO gold.mart_utilization AS m (event_month, region, insurance_plan, age_band, events, admissions, discharges, transfers,
+            lab_results, vital_signs, stays, stay_days)
+        SELECT event_month, region, insurance_plan, age_band, sum(sign),
+            coalesce(sum(sign) FILTER (WHERE event_type = 'admission'), 0),
+            coalesce(sum(sign) FILTER (WHERE event_type = 'discharge'), 0),
+            coalesce(sum(sign) FILTER (WHERE event_type = 'transfer'), 0),
+            coalesce(sum(sign) FILTER (WHERE event_type = 'lab_result'), 0),
+            coalesce(sum(sign) FILTER (WHERE event_type = 'vital_signs'), 0),
+            coalesce(sum(sign) FILTER (WHERE length_of_stay_days IS NOT NULL), 0),
+            coalesce(sum(sign * length_of_stay_days), 0)
+        FROM gold_event_delta
+        GROUP BY event_month, region, insurance_plan, age_band
+        ON CONFLICT (event_month, region, insurance_plan, age_band) DO UPDATE
+        SET events = m.events + excluded.events, admissions = m.admissions + excluded.admissions,
+            discharges = m.discharges + excluded.discharges, transfers = m.transfers + excluded.transfers,
+            lab_results = m.lab_results + excluded.lab_results, vital_signs = m.vital_signs + excluded.vital_signs,
+            stays = m.stays + excluded.stays, stay_days = m.stay_days + excluded.stay_days;
+        DELETE FROM gold.mart_utilization WHERE events = 0;
+
+        INSERT INTO gold.mart_weekly_events AS m (event_week, event_type, events)
+        SELECT event_week, event_type, sum(sign) FROM gold_event_delta GROUP BY event_week, event_type
+        ON CONFLICT (event_week, event_type) DO UPDATE SET events = m.events + excluded.events;
+        DELETE FROM gold.mart_weekly_events WHERE events = 0;
+
+        -- Distinct patients per provider are not additive: the provider x patient bridge is, and the count follows from it.
+        INSERT INTO gold.provider_patients AS b (medical_provider, patient_id, events)
+        SELECT medical_provider, patient_id, sum(sign) FROM gold_event_delta GROUP BY medical_provider, patient_id ORDER BY medical_provider, patient_id
+        ON CONFLICT (medical_provider, patient_id) DO UPDATE SET events = b.events + excluded.events;
+        DELETE FROM gold.provider_patients b USING (SELECT DISTINCT medical_provider, patient_id FROM gold_event_delta) d
+        WHERE b.medical_provider = d.medical_provider AND b.patient_id = d.patient_id AND b.events = 0;
+
+        INSERT INTO gold.mart_provider_performance AS m (medical_provider, events, patients, admissions, stays, stay_days)
+        SELECT medical_provider, sum(sign), 0,
+            coalesce(sum(sign) FILTER (WHERE event_type = 'admission'), 0),
+            coalesce(sum(sign) FILTER (WHERE length_of_stay_days IS NOT NULL), 0),
+            coalesce(sum(sign * length_of_stay_days), 0)
+        FROM gold_event_delta GROUP BY medical_provider
+        ON CONFLICT (medical_provider) DO UPDATE
+        SET events = m.events + excluded.events, admissions = m.admissions + excluded.admissions,
+            stays = m.stays + excluded.stays, stay_days = m.stay_days + excluded.stay_days;
+        UPDATE gold.mart_provider_performance m
+        SET patients = (SELECT count(*) FROM gold.provider_patients b WHERE b.medical_provider = m.medical_provider)
+        WHERE m.medical_provider IN (SELECT medical_provider FROM gold_event_delta);
+        DELETE FROM gold.mart_provider_performance WHERE events = 0;
+        """;
+
+    /// <summary>Applies the scope's event changes to the facts and the event marts; returns how many fact rows changed (delta rows).</summary>
+    /// <remarks>Out of scope (a batch of another entity that changed no patient), only the empty delta is created, for the steps after.</remarks>
+    public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        if (!inScope)
+        {
+            await sql.ExecuteAsync("CREATE TEMP TABLE gold_event_delta ON COMMIT DROP AS SELECT -1 AS sign, f.* FROM gold.fact_medical_events f WHERE false", cancellationToken);
+            return 0;
+        }
+
+        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : FactsSql, cancellationToken);
+        var changed = await sql.CountAsync("SELECT count(*) FROM gold_event_delta", cancellationToken);
+        if (changed > 0)
+        {
+            await sql.ExecuteAsync(MartsSql, cancellationToken);
+        }
+
+        return changed;
+    }
+
+    private static string Row(string alias) => string.Join(", ", Columns.Select(c => alias + "." + c));
+}

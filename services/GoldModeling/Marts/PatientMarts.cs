@@ -1,0 +1,152 @@
+using HealthMedallion.GoldModeling.Modeling;
+
+namespace HealthMedallion.GoldModeling.Marts;
+
+/// <summary>
+/// The patient-grained marts: <c>gold.mart_patient_360</c> recomputed for the patients a refresh touched (versions
+/// changed, or claims or events changed), <c>gold.mart_risk_stratification</c> kept by the signed delta of those
+/// patient rows, and <c>gold.mart_hipaa_compliance</c>, whose checks are cheap enough to run whole every time.
+/// </summary>
+public static class PatientMarts
+{
+    public static readonly string[] Columns =
+    [
+        "patient_id", "patient_sk", "age_years", "age_band", "sex", "region", "zip3", "insurance_plan", "bmi", "smoker", "risk_category",
+        "claims", "claims_total", "approved_total", "paid_total", "denied_claims", "first_claim_date", "last_claim_date", "events",
+        "admissions", "lab_results", "stay_days", "last_admission_at", "last_admission_provider", "latest_labs",
+    ];
+
+    /// <summary>
+    /// The patient 360 rows of the current patients: all of them from the facts, or those in <c>gold_p360_scope</c> from
+    /// their facts, read once into <c>gold_p360_claims</c> and <c>gold_p360_events</c>.
+    /// </summary>
+    private static string Rows(bool all) => $"""
+        SELECT d.patient_id, d.patient_sk, d.age_years, d.age_band, d.sex, d.region, d.zip3, d.insurance_plan, d.bmi, d.smoker,
+            coalesce(s.patient_risk_category, 'LOW'),
+            coalesce(c.claims, 0), coalesce(c.claims_total, 0), coalesce(c.approved_total, 0), coalesce(c.paid_total, 0),
+            coalesce(c.denied_claims, 0), c.first_claim_date, c.last_claim_date,
+            coalesce(e.events, 0), coalesce(e.admissions, 0), coalesce(e.lab_results, 0), coalesce(e.stay_days, 0),
+            la.event_date, la.medical_provider, coalesce(lb.latest_labs, jsonb_build_object())
+        FROM {(all ? "gold.dim_patients d" : "gold_p360_scope p JOIN gold.dim_patients d ON d.patient_id = p.patient_id")}
+        LEFT JOIN silver.patients s ON s.patient_id = d.patient_id
+        LEFT JOIN (
+            SELECT f.patient_id, count(*) AS claims, sum(f.claim_amount) AS claims_total,
+                coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'approved'), 0) AS approved_total,
+                coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'paid'), 0) AS paid_total,
+                count(*) FILTER (WHERE f.claim_status = 'denied') AS denied_claims,
+                min(f.claim_date) AS first_claim_date, max(f.claim_date) AS last_claim_date
+            FROM {(all ? "gold.fact_claims" : "gold_p360_claims")} f
+            GROUP BY f.patient_id
+        ) c ON c.patient_id = d.patient_id
+        LEFT JOIN (
+            SELECT f.patient_id, count(*) AS events, count(*) FILTER (WHERE f.event_type = 'admission') AS admissions,
+                count(*) FILTER (WHERE f.event_type = 'lab_result') AS lab_results, coalesce(sum(f.length_of_stay_days), 0) AS stay_days
+            FROM {(all ? "gold.fact_medical_events" : "gold_p360_events")} f
+            GROUP BY f.patient_id
+        ) e ON e.patient_id = d.patient_id
+        LEFT JOIN (
+            SELECT DISTINCT ON (f.patient_id) f.patient_id, f.event_date, f.medical_provider
+            FROM {(all ? "gold.fact_medical_events" : "gold_p360_events")} f
+            WHERE f.event_type = 'admission'
+            ORDER BY f.patient_id, f.event_date DESC, f.event_id DESC
+        ) la ON la.patient_id = d.patient_id
+        LEFT JOIN (
+            SELECT l.patient_id, jsonb_object_agg(l.lab_code, jsonb_build_object('value', l.lab_value, 'unit', l.lab_unit, 'at', l.event_date)) AS latest_labs
+            FROM (
+                SELECT DISTINCT ON (f.patient_id, f.lab_code) f.patient_id, f.lab_code, f.lab_value, f.lab_unit, f.event_date
+                FROM {(all ? "gold.fact_medical_events" : "gold_p360_events")} f
+                WHERE f.event_type = 'lab_result' AND f.lab_code IS NOT NULL
+                ORDER BY f.patient_id, f.lab_code, f.event_date DESC, f.event_id DESC
+            ) l
+            GROUP BY l.patient_id
+        ) lb ON lb.patient_id = d.patient_id
+        WHERE d.is_current
+        """;
+
+    private static readonly string RebuildSql = $"""
+        INSERT INTO gold.mart_patient_360 ({string.Join(", ", Columns)})
+        {Rows(all: true)};
+        CREATE TEMP VIEW gold_p360_delta AS SELECT 1 AS sign, m.* FROM gold.mart_patient_360 m;
+        {StratificationSql}
+        """;
+
+    private static readonly string Patient360Sql = $"""
+        CREATE TEMP TABLE gold_p360_scope ON COMMIT DROP AS
+        SELECT patient_id FROM gold_affected
+        UNION SELECT patient_id FROM gold_claim_delta
+        UNION SELECT patient_id FROM gold_event_delta;
+        ANALYZE gold_p360_scope;
+        CREATE TEMP TABLE gold_p360_claims ON COMMIT DROP AS
+        SELECT f.* FROM gold.fact_claims f JOIN gold_p360_scope p ON p.patient_id = f.patient_id;
+        CREATE TEMP TABLE gold_p360_events ON COMMIT DROP AS
+        SELECT f.* FROM gold.fact_medical_events f JOIN gold_p360_scope p ON p.patient_id = f.patient_id;
+        ANALYZE gold_p360_claims, gold_p360_events;
+
+        CREATE TEMP TABLE gold_p360_rows (LIKE gold.mart_patient_360) ON COMMIT DROP;
+        INSERT INTO gold_p360_rows ({string.Join(", ", Columns)})
+        {Rows(all: false)};
+
+        CREATE TEMP TABLE gold_p360_delta ON COMMIT DROP AS
+        SELECT -1 AS sign, m.* FROM gold.mart_patient_360 m JOIN gold_p360_scope p ON p.patient_id = m.patient_id
+        WHERE NOT EXISTS (SELECT 1 FROM gold_p360_rows n WHERE n.patient_id = m.patient_id AND ({Row("n")}) IS NOT DISTINCT FROM ({Row("m")}))
+        UNION ALL
+        SELECT 1, n.* FROM gold_p360_rows n
+        WHERE NOT EXISTS (SELECT 1 FROM gold.mart_patient_360 m WHERE m.patient_id = n.patient_id AND ({Row("n")}) IS NOT DISTINCT FROM ({Row("m")}));
+
+        DELETE FROM gold.mart_patient_360 m USING gold_p360_delta d WHERE d.sign = -1 AND m.patient_id = d.patient_id;
+        INSERT INTO gold.mart_patient_360 ({string.Join(", ", Columns)})
+        SELECT {string.Join(", ", Columns)} FROM gold_p360_delta WHERE sign = 1;
+
+        {StratificationSql}
+        """;
+
+    private const string StratificationSql = """
+        INSERT INTO gold.mart_risk_stratification AS m (risk_category, region, insurance_plan, age_band, patients, smokers, claims, claims_total, admissions)
+        SELECT risk_category, region, insurance_plan, age_band, sum(sign), coalesce(sum(sign) FILTER (WHERE smoker), 0),
+            sum(sign * claims), sum(sign * claims_total), sum(sign * admissions)
+        FROM gold_p360_delta
+        GROUP BY risk_category, region, insurance_plan, age_band
+        ON CONFLICT (risk_category, region, insurance_plan, age_band) DO UPDATE
+        SET patients = m.patients + excluded.patients, smokers = m.smokers + excluded.smokers, claims = m.claims + excluded.claims,
+            claims_total = m.claims_total + excluded.claims_total, admissions = m.admissions + excluded.admissions;
+        DELETE FROM gold.mart_risk_stratification WHERE patients = 0;
+        """;
+
+    /// <summary>
+    /// What the quality monitor checks of gold, counted over the current patient versions and gold's own columns: Safe
+    /// Harbor ages (89 and over reported as 90), ZIP3 (three digits, 000 for the restricted prefixes) and no column that
+    /// could hold a direct identifier.
+    /// </summary>
+    private const string HipaaSql = """
+        DELETE FROM gold.mart_hipaa_compliance;
+        INSERT INTO gold.mart_hipaa_compliance (check_name, description, checked, violations)
+        SELECT 'ages_deidentified', 'Current patient versions with an age: none may be 89 or over 90 (Safe Harbor reports 89+ as 90)',
+            count(age_years), count(*) FILTER (WHERE age_years = 89 OR age_years > 90)
+        FROM gold.dim_patients WHERE is_current
+        UNION ALL
+        SELECT 'zip3_suppressed', 'Current patient versions with a ZIP3: three digits, never one of the 17 restricted prefixes (000 instead)',
+            count(zip3), count(*) FILTER (WHERE zip3 !~ '^[0-9]{3}$' OR zip3 IN ('036', '059', '063', '102', '203', '556', '692', '790', '821',
+                                                                        '823', '830', '831', '878', '879', '884', '890', '893'))
+        FROM gold.dim_patients WHERE is_current
+        UNION ALL
+        SELECT 'pii_columns_absent', 'Columns of gold tables: none may be a direct identifier (name, birth date, address, phone, e-mail, SSN, MRN)',
+            count(*), count(*) FILTER (WHERE column_name IN ('first_name', 'last_name', 'date_of_birth', 'address_line1', 'city', 'state',
+                'zip_code', 'phone', 'email', 'ssn', 'ssn_hash', 'mrn'))
+        FROM information_schema.columns WHERE table_schema = 'gold';
+        """;
+
+    /// <summary>Refreshes the patient marts for the patients in scope (the HIPAA checks when the dimension changed); returns how many patient 360 rows changed.</summary>
+    public static async Task<long> RefreshAsync(GoldSql sql, bool dimensionChanged, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : Patient360Sql, cancellationToken);
+        if (dimensionChanged || sql.IsRebuild)
+        {
+            await sql.ExecuteAsync(HipaaSql, cancellationToken);
+        }
+
+        return await sql.CountAsync("SELECT count(DISTINCT patient_id) FROM gold_p360_delta", cancellationToken);
+    }
+
+    private static string Row(string alias) => string.Join(", ", Columns.Select(c => alias + "." + c));
+}

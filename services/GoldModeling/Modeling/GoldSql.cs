@@ -1,0 +1,31 @@
+using Npgsql;
+
+namespace HealthMedallion.GoldModeling.Modeling;
+
+/// <summary>
+/// What every refresh step needs: the scope it works on and a way to run set-based SQL in the refresh's transaction.
+/// A batch scope names one silver batch; the full scope (rebuild) takes all of silver. Steps run the same SQL for both,
+/// so that a rebuild gives exactly the tables the incremental path gives.
+/// </summary>
+public sealed class GoldSql(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid? batchId)
+{
+    /// <summary>The silver batch refreshed, or null for a full rebuild.</summary>
+    public Guid? BatchId { get; } = batchId;
+
+    public bool IsRebuild => BatchId is null;
+
+    /// <summary>Runs <paramref name="sql"/> with <c>@batch</c> bound to the batch (NULL for a rebuild); returns the rows it affected.</summary>
+    public async Task<long> ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
+        command.Parameters.Add(new NpgsqlParameter("batch", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)BatchId ?? DBNull.Value });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<long> CountAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
+        command.Parameters.Add(new NpgsqlParameter("batch", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)BatchId ?? DBNull.Value });
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

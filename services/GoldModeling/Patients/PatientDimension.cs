@@ -1,0 +1,192 @@
+using HealthMedallion.GoldModeling.Modeling;
+
+namespace HealthMedallion.GoldModeling.Patients;
+
+/// <summary>
+/// <c>gold.dim_patients</c>, SCD type 2, sequenced by the sources' own timestamps (like APPLY CHANGES ... SEQUENCE BY).
+/// <list type="number">
+/// <item>Capture: the batch's source patient records are appended to <c>gold.patient_record_versions</c> under their
+/// source timestamp (silver keeps only each record's latest version, so the history lives here).</item>
+/// <item>Affected patients: those the batch's records belong to, and those whose membership identity resolution changed
+/// (silver.patient_identity_map against gold's copy of it, <c>gold.patient_members</c>).</item>
+/// <item>Versions: for each affected patient, at every source timestamp of its records, the golden record as of then
+/// (silver's survivorship: each attribute from the first record version that has it, EHR then ADT then LAB, then the
+/// latest, then the most complete and best matched); consecutive equal records collapse, so an unchanged record opens nothing and arrival order does not matter.
+/// A patient absorbed by a merged identity keeps its versions, all closed when the absorbing patient's other records
+/// begin.</item>
+/// </list>
+/// Only rows that differ are deleted and inserted, so unchanged versions keep their rows.
+/// </summary>
+public static class PatientDimension
+{
+    /// <summary>The tracked attributes (a change in any of them opens a version).</summary>
+    private static readonly string[] Tracked =
+        ["age_years", "sex", "region", "zip3", "bmi", "smoker", "children", "charges", "insurance_plan", "coverage_start_date"];
+
+    private static readonly string[] DimColumns =
+    [
+        "patient_sk", "patient_id", "age_years", "age_band", "sex", "region", "zip3", "bmi", "smoker", "children", "charges",
+        "insurance_plan", "coverage_start_date", "effective_from", "effective_to", "is_current",
+    ];
+
+    /// <summary>What the log keeps of a record version: the tracked attributes and survivorship's tie-break.</summary>
+    private static readonly string[] Logged = [.. Tracked, "data_quality_score"];
+
+    private static readonly string CaptureSql = $"""
+        INSERT INTO gold.patient_record_versions AS v (source_system, source_patient_id, valid_from, {string.Join(", ", Logged)})
+        SELECT r.source_system, r.source_patient_id, coalesce(r.source_updated_at, '-infinity'), {string.Join(", ", Logged.Select(c => "r." + c))}
+        FROM silver.patient_records r
+        WHERE @batch::uuid IS NULL OR r._batch_id = @batch
+        ON CONFLICT (source_system, source_patient_id, valid_from) DO UPDATE
+        SET {string.Join(", ", Logged.Select(c => $"{c} = excluded.{c}"))}
+        WHERE ({string.Join(", ", Logged.Select(c => "v." + c))}) IS DISTINCT FROM ({string.Join(", ", Logged.Select(c => "excluded." + c))});
+        """;
+
+    private const string AffectedSql = """
+        -- Source records whose content or resolved patient changed: the batch's, and those identity resolution re-pointed.
+        CREATE TEMP TABLE gold_changed_records ON COMMIT DROP AS
+        SELECT r.source_system, r.source_patient_id
+        FROM silver.patient_records r
+        WHERE @batch::uuid IS NULL OR r._batch_id = @batch
+        UNION
+        SELECT s.source_system, s.source_patient_id
+        FROM silver.patient_identity_map s
+        LEFT JOIN gold.patient_members g ON g.source_system = s.source_system AND g.source_patient_id = s.source_patient_id
+        WHERE g.patient_id IS DISTINCT FROM s.patient_id
+        UNION
+        SELECT g.source_system, g.source_patient_id
+        FROM gold.patient_members g
+        LEFT JOIN silver.patient_identity_map s ON s.source_system = g.source_system AND s.source_patient_id = g.source_patient_id
+        WHERE s.patient_id IS DISTINCT FROM g.patient_id;
+        ANALYZE gold_changed_records;
+
+        -- Their patients now, as gold knew them, and every patient they ever belonged to (so that an absorbed one is closed
+        -- whether or not gold saw it live).
+        INSERT INTO gold_affected (patient_id)
+        SELECT m.patient_id FROM gold_changed_records c
+        JOIN silver.patient_identity_map m ON m.source_system = c.source_system AND m.source_patient_id = c.source_patient_id
+        UNION
+        SELECT g.patient_id FROM gold_changed_records c
+        JOIN gold.patient_members g ON g.source_system = c.source_system AND g.source_patient_id = c.source_patient_id
+        UNION
+        SELECT h.old_patient_id FROM gold_changed_records c
+        JOIN silver.patient_identity_history h ON h.source_system = c.source_system AND h.source_patient_id = c.source_patient_id
+        WHERE h.old_patient_id IS NOT NULL
+        ON CONFLICT DO NOTHING;
+        -- A patient whose records changed may change where the patients it absorbed end: those are refreshed too.
+        INSERT INTO gold_affected (patient_id)
+        SELECT DISTINCT h.old_patient_id FROM silver.patient_identity_history h JOIN gold_affected a ON a.patient_id = h.new_patient_id
+        WHERE h.old_patient_id IS NOT NULL
+        ON CONFLICT DO NOTHING;
+        ANALYZE gold_affected;
+
+        DELETE FROM gold.patient_members g USING gold_changed_records c
+        WHERE g.source_system = c.source_system AND g.source_patient_id = c.source_patient_id;
+        INSERT INTO gold.patient_members (source_system, source_patient_id, patient_id)
+        SELECT m.source_system, m.source_patient_id, m.patient_id
+        FROM silver.patient_identity_map m
+        JOIN gold_changed_records c ON c.source_system = m.source_system AND c.source_patient_id = m.source_patient_id;
+        """;
+
+    private static readonly string VersionsSql = $"""
+        -- Each affected patient's source records: its current ones, or, for a patient a merge absorbed, those it had.
+        CREATE TEMP TABLE gold_members ON COMMIT DROP AS
+        SELECT m.patient_id, m.source_system, m.source_patient_id, false AS absorbed, m.match_probability
+        FROM silver.patient_identity_map m JOIN gold_affected a ON a.patient_id = m.patient_id
+        UNION ALL
+        SELECT DISTINCT h.old_patient_id, h.source_system, h.source_patient_id, true, 0::numeric
+        FROM silver.patient_identity_history h JOIN gold_affected a ON a.patient_id = h.old_patient_id
+        WHERE NOT EXISTS (SELECT 1 FROM silver.patient_identity_map m WHERE m.patient_id = h.old_patient_id);
+
+        -- Every version of those records with the interval in which it was the record's latest.
+        CREATE TEMP TABLE gold_member_versions ON COMMIT DROP AS
+        SELECT mb.patient_id, mb.match_probability, v.*,
+            CASE v.source_system WHEN 'EHR_SYSTEM' THEN 1 WHEN 'ADT_SYSTEM' THEN 2 ELSE 3 END AS precedence
+        FROM gold_members mb
+        JOIN (
+            SELECT v.*, lead(v.valid_from, 1, 'infinity') OVER (PARTITION BY v.source_system, v.source_patient_id ORDER BY v.valid_from) AS valid_to
+            FROM gold.patient_record_versions v
+            WHERE (v.source_system, v.source_patient_id) IN (SELECT source_system, source_patient_id FROM gold_members)
+        ) v ON v.source_system = mb.source_system AND v.source_patient_id = mb.source_patient_id;
+        ANALYZE gold_member_versions;
+
+        -- An absorbed patient ends where the absorbing patient's own records (never the absorbed one's) begin.
+        CREATE TEMP TABLE gold_absorbed ON COMMIT DROP AS
+        WITH absorbed AS MATERIALIZED (SELECT patient_id, source_system, source_patient_id FROM gold_members WHERE absorbed)
+        SELECT ab.patient_id, min(v.valid_from) AS closed_at
+        FROM absorbed ab
+        JOIN silver.patient_identity_map now ON now.source_system = ab.source_system AND now.source_patient_id = ab.source_patient_id
+        JOIN silver.patient_identity_map sibling ON sibling.patient_id = now.patient_id
+        JOIN gold.patient_record_versions v ON v.source_system = sibling.source_system AND v.source_patient_id = sibling.source_patient_id
+        WHERE NOT EXISTS (SELECT 1 FROM absorbed x
+                          WHERE x.patient_id = ab.patient_id AND x.source_system = sibling.source_system AND x.source_patient_id = sibling.source_patient_id)
+        GROUP BY ab.patient_id;
+        INSERT INTO gold_absorbed (patient_id, closed_at)
+        SELECT DISTINCT patient_id, '-infinity'::timestamptz FROM gold_members
+        WHERE absorbed AND patient_id NOT IN (SELECT patient_id FROM gold_absorbed);
+
+        -- The golden record as of each source timestamp of the patient's records: the aggregates take the rows in the
+        -- sub-select's order, survivorship's (source, latest, most complete, best matched), so that one sort serves all ten.
+        CREATE TEMP TABLE gold_as_of ON COMMIT DROP AS
+        SELECT patient_id, t,
+            {string.Join(",\n    ", Tracked.Where(c => c != "sex").Select(c => $"(array_agg({c}) FILTER (WHERE {c} IS NOT NULL))[1] AS {c}"))},
+            coalesce((array_agg(sex) FILTER (WHERE sex <> 'U'))[1], 'U') AS sex
+        FROM (
+            SELECT p.patient_id, p.t, {string.Join(", ", Tracked.Select(c => "v." + c))}
+            FROM (SELECT DISTINCT patient_id, valid_from AS t FROM gold_member_versions) p
+            JOIN gold_member_versions v ON v.patient_id = p.patient_id AND v.valid_from <= p.t AND p.t < v.valid_to
+            ORDER BY p.patient_id, p.t, v.precedence, v.valid_from DESC, v.data_quality_score DESC, v.match_probability DESC, v.source_patient_id
+        ) survivorship
+        GROUP BY patient_id, t;
+
+        -- Consecutive equal records collapse into one version; intervals run to the next version (or the merge, or infinity).
+        CREATE TEMP TABLE gold_dim_new ON COMMIT DROP AS
+        SELECT hashtextextended(c.patient_id || '|' || c.t::text, 0) AS patient_sk, c.patient_id,
+            c.age_years, gold.age_band(c.age_years) AS age_band, c.sex, coalesce(c.region, 'UNKNOWN') AS region, c.zip3, c.bmi, c.smoker,
+            c.children, c.charges, coalesce(c.insurance_plan, 'UNKNOWN') AS insurance_plan, c.coverage_start_date,
+            c.t AS effective_from,
+            CASE WHEN ab.patient_id IS NULL THEN lead(c.t, 1, 'infinity') OVER w
+                 ELSE least(lead(c.t, 1, ab.closed_at) OVER w, ab.closed_at) END AS effective_to,
+            ab.patient_id IS NULL AND lead(c.t) OVER w IS NULL AS is_current
+        FROM (
+            SELECT a.*, lag(ROW({string.Join(", ", Tracked.Select(c => "a." + c))})) OVER (PARTITION BY a.patient_id ORDER BY a.t) AS previous
+            FROM gold_as_of a
+        ) c
+        LEFT JOIN gold_absorbed ab ON ab.patient_id = c.patient_id
+        WHERE c.previous IS DISTINCT FROM ROW({string.Join(", ", Tracked.Select(col => "c." + col))})
+        WINDOW w AS (PARTITION BY c.patient_id ORDER BY c.t);
+        -- An absorbed patient's versions that begin at or after the merge never existed on their own.
+        DELETE FROM gold_dim_new WHERE effective_from >= effective_to;
+
+        DELETE FROM gold.dim_patients d USING gold_affected a
+        WHERE d.patient_id = a.patient_id
+          AND NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_sk = d.patient_sk
+                          AND ({string.Join(", ", DimColumns.Select(c => "n." + c))}) IS NOT DISTINCT FROM ({string.Join(", ", DimColumns.Select(c => "d." + c))}));
+        INSERT INTO gold.dim_patients ({string.Join(", ", DimColumns)})
+        SELECT {string.Join(", ", DimColumns.Select(c => "n." + c))} FROM gold_dim_new n
+        WHERE NOT EXISTS (SELECT 1 FROM gold.dim_patients d WHERE d.patient_sk = n.patient_sk);
+        """;
+
+    /// <summary>A rebuild affects every patient silver knows or knew (the emptied members are simply silver's map).</summary>
+    private const string AllAffectedSql = """
+        INSERT INTO gold_affected (patient_id)
+        SELECT patient_id FROM silver.patient_identity_map
+        UNION
+        SELECT old_patient_id FROM silver.patient_identity_history WHERE old_patient_id IS NOT NULL;
+        ANALYZE gold_affected;
+
+        INSERT INTO gold.patient_members (source_system, source_patient_id, patient_id)
+        SELECT source_system, source_patient_id, patient_id FROM silver.patient_identity_map
+        ORDER BY source_system, source_patient_id;
+        """;
+
+    /// <summary>Brings the dimension up to date for a patients batch (or everything); fills <c>gold_affected</c> and returns its size.</summary>
+    public static async Task<long> RefreshAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        await sql.ExecuteAsync(CaptureSql, cancellationToken);
+        await sql.ExecuteAsync(sql.IsRebuild ? AllAffectedSql : AffectedSql, cancellationToken);
+        await sql.ExecuteAsync(VersionsSql, cancellationToken);
+        return await sql.CountAsync("SELECT count(*) FROM gold_affected", cancellationToken);
+    }
+}
