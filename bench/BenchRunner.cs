@@ -34,7 +34,7 @@ public sealed class BenchContext(int patients, string dataRoot)
 
 public static class BenchRunner
 {
-    private static readonly IScenario[] Scenarios = [new ServersStartupScenario(), new RedisPipelineScenario(), new GenerateScenario(), new IngestScenario(), new RefineScenario(), new GoldScenario()];
+    private static readonly IScenario[] Scenarios = [new ServersStartupScenario(), new RedisPipelineScenario(), new GenerateScenario(), new IngestScenario(), new RefineScenario(), new GoldScenario(), new IdentityScenario()];
 
     public static async Task<int> RunAsync(string[] args)
     {

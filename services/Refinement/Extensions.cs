@@ -19,7 +19,7 @@ public static class Extensions
         builder.AddNpgsqlDataSource("medallion");
         builder.AddSchemaMigrations(Schema, typeof(Extensions).Assembly);
 
-        // Batches are written one at a time anyway (SilverLock); two in flight let one transform while the other merges.
+        // Two in flight: one transforms while the other merges, or a claims batch merges while an events batch does (SilverLock).
         builder.AddMessageBus(bus => bus.AddConsumer<BronzeBatchIngestedConsumer>().Endpoint(endpoint => endpoint.ConcurrentMessageLimit = 2));
 
         builder.Services.AddOptions<RefinementOptions>().BindConfiguration(RefinementOptions.SectionName)
@@ -30,7 +30,7 @@ public static class Extensions
             .ValidateOnStart();
 
         builder.Services.AddSingleton<SsnHasher>();
-        builder.Services.AddSingleton<IPatientIdentityResolver, DeterministicIdentityResolver>();
+        builder.Services.AddSingleton<IPatientIdentityResolver, ProbabilisticIdentityResolver>();
         builder.Services.AddSingleton<ClaimMerge>();
         builder.Services.AddSingleton<MedicalEventMerge>();
         builder.Services.AddSingleton<ClaimsAndEvents>();

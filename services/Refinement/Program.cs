@@ -10,6 +10,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapRefinementApi();
+app.MapIdentityApi();
 
 app.Run();
 

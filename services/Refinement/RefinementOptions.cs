@@ -22,6 +22,9 @@ public sealed class RefinementOptions
     /// <summary>Rows transformed per parallel work item.</summary>
     public int TransformChunkRows { get; set; } = 8_192;
 
+    /// <summary>Probabilistic identity resolution.</summary>
+    public IdentityResolutionOptions Identity { get; set; } = new();
+
     /// <summary>The key's bytes (its UTF-8 text); throws, naming the setting, when it is missing or too short.</summary>
     public byte[] SsnHashKeyBytes()
     {
@@ -35,4 +38,23 @@ public sealed class RefinementOptions
             ? System.Text.Encoding.UTF8.GetBytes(SsnHashKey)
             : throw new InvalidOperationException($"Refinement:SsnHashKey has {SsnHashKey.Length} characters; the SSN hash needs at least {MinimumKeyLength}.");
     }
+}
+
+/// <summary>Section <c>Refinement:Identity</c>: probabilistic identity resolution (services/Refinement/README.md, "Identity").</summary>
+public sealed class IdentityResolutionOptions
+{
+    /// <summary>A candidate pair at or above this match probability is linked without review. A false merge is worse than a missed link: high.</summary>
+    public double AutoLinkProbability { get; set; } = 0.95;
+
+    /// <summary>A pair at or above this probability, below <see cref="AutoLinkProbability"/>, that could join, goes to the review queue.</summary>
+    public double ReviewProbability { get; set; } = 0.5;
+
+    /// <summary>When the touched records are at least this share of all source records, the whole population is read (and the model estimated again).</summary>
+    public double FullReadShare { get; set; } = 0.05;
+
+    /// <summary>Random pairs of records from different sources from which u is estimated.</summary>
+    public int RandomPairs { get; set; } = 200_000;
+
+    /// <summary>Fewest candidate pairs (and records) from which a model is estimated; below, the latest model (or the starting values) is used.</summary>
+    public int MinPairsForEstimation { get; set; } = 1_000;
 }

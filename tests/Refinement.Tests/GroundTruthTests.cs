@@ -1,5 +1,6 @@
 using System.Globalization;
 using HealthMedallion.Refinement.Orphans;
+using HealthMedallion.Refinement.Tests.Identity;
 using HealthMedallion.Refinement.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -159,20 +160,48 @@ public sealed class GroundTruthTests(GroundTruthTests.DefaultDataSet data, ITest
     }
 
     [Fact]
-    public async Task ClaimsAndEvents_BelongToResolvedPatients_AndAdtRecordsLinkToTheEhrByMrn()
+    public async Task ClaimsAndEvents_BelongToResolvedPatients_AndAdtRecordsWithAnMrnLinkToTheirEhrRecord()
     {
         Assert.Equal(0L, await data.Pipeline.ScalarAsync<long>("""
             SELECT (SELECT count(*) FROM silver.claims c WHERE NOT EXISTS (SELECT 1 FROM silver.patients p WHERE p.patient_id = c.patient_id))
                  + (SELECT count(*) FROM silver.medical_events e WHERE NOT EXISTS (SELECT 1 FROM silver.patients p WHERE p.patient_id = e.patient_id))
             """));
 
-        // Every ADT record that sent its MRN is the EHR patient with that MRN; the ground truth agrees on who is who.
+        // An ADT record that sent the MRN of an EHR record is that EHR record's patient (the MRN is the strongest evidence),
+        // and the ground truth agrees on who is who.
         var links = await data.Pipeline.QueryAsync("""
-            SELECT m.source_patient_id, m.patient_id FROM silver.patient_identity_map m
-            WHERE m.source_system = 'ADT_SYSTEM' AND m.match_rule = 'exact_mrn'
-            """, r => (Adt: r.GetString(0), Patient: r.GetString(1)));
-        Assert.True(links.Count > 1000, $"expected the ADT records with an MRN to link, got {links.Count}");
+            SELECT m.source_patient_id, m.patient_id, e.source_patient_id FROM silver.patient_identity_map m
+            JOIN pii.patient_records a USING (source_system, source_patient_id)
+            JOIN pii.patient_records e ON e.source_system = 'EHR_SYSTEM' AND e.mrn = a.mrn
+            WHERE m.source_system = 'ADT_SYSTEM'
+            """, r => (Adt: r.GetString(0), Patient: r.GetString(1), Ehr: r.GetString(2)));
+        Assert.True(links.Count > 1000, $"expected over a thousand ADT records with an MRN, got {links.Count}");
+        Assert.All(links, link => Assert.Equal(link.Ehr, link.Patient));
         Assert.All(links, link => Assert.Equal(data.PersonOf("ADT_SYSTEM", link.Adt), data.PersonOf("EHR_SYSTEM", link.Patient)));
+    }
+
+    [Fact]
+    public async Task IdentityResolution_AgainstTheTruth_ReachesF1Of098WithPrecision0995()
+    {
+        var map = await data.Pipeline.QueryAsync("SELECT source_system, source_patient_id, patient_id FROM silver.patient_identity_map",
+            r => (Source: r.GetString(0), Id: r.GetString(1), Patient: r.GetString(2)));
+        var accuracy = PairwiseAccuracy.Measure(map.Select(m => (m.Patient, data.PersonOf(m.Source, m.Id) ?? $"unknown:{m.Source}:{m.Id}")));
+        output.WriteLine("| records | true pairs | predicted pairs | true positives | precision | recall | F1 |");
+        output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine($"| {map.Count} | {accuracy.TruePairs} | {accuracy.PredictedPairs} | {accuracy.TruePositives} | {accuracy.Precision:0.0000} | {accuracy.Recall:0.0000} | {accuracy.F1:0.0000} |");
+
+        // Per variation: the share of ADT/LAB records linked to their person's EHR record (when it is in silver).
+        var ehrOf = map.Where(m => m.Source == "EHR_SYSTEM").ToDictionary(m => data.PersonOf(m.Source, m.Id) ?? m.Id, m => m.Patient);
+        foreach (var group in map.Where(m => m.Source != "EHR_SYSTEM")
+            .Select(m => (m, Variation: data.VariationOf(m.Source, m.Id), Ehr: ehrOf.GetValueOrDefault(data.PersonOf(m.Source, m.Id) ?? "")))
+            .Where(x => x.Ehr is not null).GroupBy(x => x.Variation).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine($"variation '{group.Key}': {group.Count(x => x.m.Patient == x.Ehr)} of {group.Count()} linked to their EHR record");
+        }
+
+        Assert.True(accuracy.TruePairs > 5000, $"the default data set should have thousands of true pairs, got {accuracy.TruePairs}");
+        Assert.True(accuracy.Precision >= 0.995, $"precision {accuracy.Precision:0.0000} should be at least 0.995");
+        Assert.True(accuracy.F1 >= 0.98, $"F1 {accuracy.F1:0.0000} should be at least 0.98");
     }
 
     /// <summary>The default data set (10,000 patients), landed all at once, refined, and its orphans' grace period ended.</summary>
@@ -186,7 +215,11 @@ public sealed class GroundTruthTests(GroundTruthTests.DefaultDataSet data, ITest
 
         private Dictionary<(string Source, string Id), string> _personOf = [];
 
+        private Dictionary<(string Source, string Id), string> _variationOf = [];
+
         public string? PersonOf(string source, string id) => _personOf.GetValueOrDefault((source, id));
+
+        public string VariationOf(string source, string id) => _variationOf.GetValueOrDefault((source, id)) ?? "";
 
         public async Task InitializeAsync()
         {
@@ -214,6 +247,9 @@ public sealed class GroundTruthTests(GroundTruthTests.DefaultDataSet data, ITest
             _personOf = File.ReadLines(Path.Combine(Pipeline.RunFolder, "identities.csv")).Skip(1)
                 .Select(l => l.Split(','))
                 .ToDictionary(f => (f[1], f[2]), f => f[0]);
+            _variationOf = File.ReadLines(Path.Combine(Pipeline.RunFolder, "identities.csv")).Skip(1)
+                .Select(l => l.Split(','))
+                .ToDictionary(f => (f[1], f[2]), f => f[3].Length > 0 ? f[3] : f.Length > 4 && f[4].Length > 0 ? "lookalike_" + f[4] : "none");
 
             // What refinement said about each row: the rules it failed (quarantine, or kept with warnings), and
             // which rows lost to a duplicate or a later version, or won over an earlier one.

@@ -5,8 +5,9 @@ namespace HealthMedallion.Refinement.Patients;
 /// <summary>
 /// Rebuilds <c>silver.patients</c>, one golden record per resolved patient, for the patients a transaction touched
 /// (listed in the temporary table <c>affected_patients</c>). Survivorship: each attribute comes from the first source
-/// record that has it, by source (EHR, then ADT, then LAB: the EHR is the system of record) and then by the latest
-/// source update; sex U counts as missing while another record knows better. The data-quality score is the mean of
+/// record that has it, by source (EHR, then ADT, then LAB: the EHR is the system of record), then the latest source
+/// update, then completeness (data-quality score), then match confidence; sex U counts as missing while another record
+/// knows better. <c>attribute_sources</c> records which source system won each attribute. The data-quality score is the mean of
 /// the records'; the risk category uses the patient's silver claims. Unchanged records are not rewritten.
 /// </summary>
 public static class PatientGoldenRecords
@@ -17,7 +18,7 @@ public static class PatientGoldenRecords
     private static readonly string[] Columns =
     [
         "age_years", "sex", "region", "zip3", "bmi", "smoker", "children", "charges", "insurance_plan", "coverage_start_date", "ssn_hash",
-        "source_records", "source_systems", "patient_risk_category", "data_quality_score", "effective_date",
+        "source_records", "source_systems", "patient_risk_category", "data_quality_score", "effective_date", "attribute_sources",
     ];
 
     private static readonly string RefreshSql = $"""
@@ -29,12 +30,16 @@ public static class PatientGoldenRecords
         INSERT INTO silver.patients AS p (patient_id, {string.Join(", ", Columns)})
         SELECT g.patient_id, g.age_years, g.sex, g.region, g.zip3, g.bmi, g.smoker, g.children, g.charges, g.insurance_plan,
             g.coverage_start_date, g.ssn_hash, g.source_records, g.source_systems,
-            silver.risk_category(g.age_years, g.bmi, g.smoker, coalesce(c.total, 0)), g.data_quality_score, g.effective_date
+            silver.risk_category(g.age_years, g.bmi, g.smoker, coalesce(c.total, 0)), g.data_quality_score, g.effective_date,
+            g.attribute_sources
         FROM (
             SELECT b.patient_id,
                 {string.Join(",\n        ", Attributes.Select(a => $"CASE WHEN b.{a} IS NULL AND s.records > 1 THEN {Fallback(a, $"r.{a} IS NOT NULL")} ELSE b.{a} END AS {a}"))},
                 CASE WHEN b.sex = 'U' AND s.records > 1 THEN coalesce({Fallback("sex", "r.sex <> 'U'")}, 'U') ELSE b.sex END AS sex,
-                s.records AS source_records, s.source_systems, s.data_quality_score, s.effective_date
+                s.records AS source_records, s.source_systems, s.data_quality_score, s.effective_date,
+                jsonb_strip_nulls(jsonb_build_object(
+                    {string.Join(",\n            ", Attributes.Select(a => $"'{a}', CASE WHEN b.{a} IS NOT NULL THEN b.source_system WHEN s.records > 1 THEN {Fallback("source_system", $"r.{a} IS NOT NULL")} END"))},
+                    'sex', CASE WHEN b.sex = 'U' AND s.records > 1 THEN coalesce({Fallback("source_system", "r.sex <> 'U'")}, b.source_system) ELSE b.source_system END)) AS attribute_sources
             FROM (
                 -- Each patient's most trusted record, which has most attributes: the others are looked up only when it lacks one.
                 SELECT DISTINCT ON (m.patient_id) m.patient_id, r.*
@@ -70,8 +75,10 @@ public static class PatientGoldenRecords
          WHERE m.patient_id = b.patient_id AND {present} ORDER BY {Precedence} LIMIT 1)
         """;
 
+    /// <summary>Survivorship precedence: source priority (the EHR is the system of record), then recency, completeness and match confidence.</summary>
     private const string Precedence =
-        "CASE r.source_system WHEN 'EHR_SYSTEM' THEN 1 WHEN 'ADT_SYSTEM' THEN 2 ELSE 3 END, r.source_updated_at DESC NULLS LAST";
+        "CASE r.source_system WHEN 'EHR_SYSTEM' THEN 1 WHEN 'ADT_SYSTEM' THEN 2 ELSE 3 END, r.source_updated_at DESC NULLS LAST, "
+        + "r.data_quality_score DESC, m.match_probability DESC";
 
     /// <summary>The risk category of the patients in <c>affected_patients</c>, after their claims changed (the rest of their record did not).</summary>
     private const string RefreshRiskSql = """

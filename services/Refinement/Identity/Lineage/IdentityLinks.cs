@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text;
+using HealthMedallion.Refinement.Identity.Comparison;
+using HealthMedallion.Refinement.Identity.Scoring;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace HealthMedallion.Refinement.Identity.Lineage;
+
+/// <summary>A record's resolution as written to the map: its patient and why (the link, its weight and field levels).</summary>
+/// <remarks>
+/// The map keeps what does not change when the model is estimated again (the linked record, the levels, the rounded
+/// probability), so that an unchanged link is not rewritten; the history also keeps the weights of the time.
+/// </remarks>
+public sealed record ResolvedLink(
+    string SourceSystem, string SourcePatientId, string PatientId, string Rule, decimal Probability, string? LinkedTo, float? Weight, string? Levels,
+    string? WeightedLevels, bool IsNew);
+
+/// <summary>
+/// Writes resolutions to <c>silver.patient_identity_map</c> (new records inserted, changed ones updated), every change
+/// to <c>silver.patient_identity_history</c>, and lists them in the temporary table <c>identity_changes</c>.
+/// </summary>
+public static class IdentityLinks
+{
+    /// <summary>
+    /// The field levels of a pattern, readable: <c>first_name=exact last_name=jaro_winkler_0.92 ...</c> (missing fields left
+    /// out), with each level's weight under <paramref name="model"/> when one is given.
+    /// </summary>
+    public static string Describe(ulong pattern, MatchModel? model)
+    {
+        var text = new StringBuilder();
+        for (var f = 0; f < IdentityFields.Count; f++)
+        {
+            var level = MatchModel.LevelOf(pattern, f);
+            if (level == 15)
+            {
+                continue;
+            }
+
+            var field = IdentityFields.All[f];
+            text.Append(text.Length == 0 ? "" : " ").Append(field.Name).Append('=').Append(field.Levels[level]);
+            if (model is not null)
+            {
+                text.Append('(').Append(model.FieldWeight(f, level).ToString("+0.0;-0.0", CultureInfo.InvariantCulture)).Append(')');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Writes <paramref name="links"/>. Records seen for the first time (<see cref="ResolvedLink.IsNew"/>) go straight into
+    /// the map, the history and <c>identity_changes</c> by COPY; the others through a staging table, compared with the map.
+    /// Returns how many records changed.
+    /// </summary>
+    public static async Task<long> WriteAsync(NpgsqlConnection connection, IReadOnlyCollection<ResolvedLink> links, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, """
+            DROP TABLE IF EXISTS identity_resolved;
+            CREATE TEMP TABLE identity_resolved (
+                source_system text, source_patient_id text, patient_id text, match_rule text, match_probability numeric(5, 4),
+                linked_to text, match_weight real, match_levels text, weighted_levels text
+            ) ON COMMIT DROP;
+            DROP TABLE IF EXISTS identity_changes;
+            CREATE TEMP TABLE identity_changes (
+                source_system text, source_patient_id text, old_patient_id text, new_patient_id text, match_rule text, match_probability numeric(5, 4),
+                linked_to text, match_weight real, match_levels text, weighted_levels text
+            ) ON COMMIT DROP;
+            """, cancellationToken);
+
+        var added = links.Where(l => l.IsNew).ToList();
+        await CopyAsync(connection, "silver.patient_identity_map (source_system, source_patient_id, patient_id, match_rule, match_probability, linked_to, match_levels)",
+            added, (importer, link) => Write(importer, link, oldPatient: false, weights: false, plainLevels: true, weightedLevels: false), cancellationToken);
+        await CopyAsync(connection, """
+            silver.patient_identity_history (source_system, source_patient_id, old_patient_id, new_patient_id, match_rule, match_probability,
+                linked_to, match_weight, match_levels)
+            """, added, (importer, link) => Write(importer, link, oldPatient: true, weights: true, plainLevels: false, weightedLevels: true), cancellationToken);
+        await CopyAsync(connection, "identity_changes", added,
+            (importer, link) => Write(importer, link, oldPatient: true, weights: true, plainLevels: true, weightedLevels: true), cancellationToken);
+        await CopyAsync(connection, "identity_resolved", links.Where(l => !l.IsNew).ToList(),
+            (importer, link) => Write(importer, link, oldPatient: false, weights: true, plainLevels: true, weightedLevels: true), cancellationToken);
+
+        return added.Count + await ExecuteAsync(connection, """
+            -- A record that changed patient without a new link of its own (its cluster merged with another) keeps its link.
+            INSERT INTO identity_changes
+            SELECT source_system, source_patient_id, old_patient_id, new_patient_id, match_rule, match_probability, linked_to, match_weight, match_levels,
+                weighted_levels
+            FROM (
+                SELECT r.source_system, r.source_patient_id, m.patient_id AS old_patient_id, r.patient_id AS new_patient_id, r.match_rule, r.match_probability,
+                    CASE WHEN r.linked_to IS NULL AND r.match_rule <> 'source_record' THEN m.linked_to ELSE r.linked_to END AS linked_to,
+                    CASE WHEN r.linked_to IS NULL AND r.match_rule <> 'source_record' THEN NULL ELSE r.match_weight END AS match_weight,
+                    CASE WHEN r.linked_to IS NULL AND r.match_rule <> 'source_record' THEN m.match_levels ELSE r.match_levels END AS match_levels,
+                    r.weighted_levels,
+                    m.match_rule AS old_rule, m.match_probability AS old_probability, m.linked_to AS old_linked_to, m.match_levels AS old_levels
+                FROM identity_resolved r
+                JOIN silver.patient_identity_map m USING (source_system, source_patient_id)
+            ) c
+            WHERE old_patient_id <> new_patient_id OR old_rule <> match_rule OR old_probability <> match_probability
+               OR old_linked_to IS DISTINCT FROM linked_to OR old_levels IS DISTINCT FROM match_levels;
+
+            UPDATE silver.patient_identity_map m
+            SET patient_id = c.new_patient_id, match_rule = c.match_rule, match_probability = c.match_probability, linked_to = c.linked_to,
+                match_levels = c.match_levels, resolved_at = now()
+            FROM identity_changes c
+            WHERE c.old_patient_id IS NOT NULL AND m.source_system = c.source_system AND m.source_patient_id = c.source_patient_id;
+
+            INSERT INTO silver.patient_identity_history (source_system, source_patient_id, old_patient_id, new_patient_id, match_rule,
+                match_probability, linked_to, match_weight, match_levels)
+            SELECT source_system, source_patient_id, old_patient_id, new_patient_id, match_rule, match_probability, linked_to, match_weight,
+                coalesce(weighted_levels, match_levels)
+            FROM identity_changes WHERE old_patient_id IS NOT NULL;
+            """, cancellationToken) / 3;
+    }
+
+    private static void Write(NpgsqlBinaryImporter importer, ResolvedLink link, bool oldPatient, bool weights, bool plainLevels, bool weightedLevels)
+    {
+        importer.Write(link.SourceSystem, NpgsqlDbType.Text);
+        importer.Write(link.SourcePatientId, NpgsqlDbType.Text);
+        if (oldPatient)
+        {
+            importer.WriteNull(); // only new records are written with this layout
+        }
+
+        importer.Write(link.PatientId, NpgsqlDbType.Text);
+        importer.Write(link.Rule, NpgsqlDbType.Text);
+        importer.Write(link.Probability, NpgsqlDbType.Numeric);
+        WriteOrNull(importer, link.LinkedTo);
+        if (weights)
+        {
+            if (link.Weight is { } weight)
+            {
+                importer.Write(weight, NpgsqlDbType.Real);
+            }
+            else
+            {
+                importer.WriteNull();
+            }
+        }
+
+        if (plainLevels)
+        {
+            WriteOrNull(importer, link.Levels);
+        }
+
+        if (weightedLevels)
+        {
+            WriteOrNull(importer, link.WeightedLevels);
+        }
+    }
+
+    private static void WriteOrNull(NpgsqlBinaryImporter importer, string? value)
+    {
+        if (value is null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(value, NpgsqlDbType.Text);
+        }
+    }
+
+    private static async Task CopyAsync(
+        NpgsqlConnection connection, string target, IReadOnlyList<ResolvedLink> links, Action<NpgsqlBinaryImporter, ResolvedLink> write, CancellationToken cancellationToken)
+    {
+        if (links.Count == 0)
+        {
+            return;
+        }
+
+        await using var importer = await connection.BeginBinaryImportAsync($"COPY {target} FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var link in links)
+        {
+            importer.StartRow();
+            write(importer, link);
+        }
+
+        await importer.CompleteAsync(cancellationToken);
+    }
+
+    private static async Task<long> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
