@@ -30,6 +30,33 @@ public sealed class BenchContext(int patients, string dataRoot)
 
     public DistributedApplicationBuilder CreateBuilder(string name) =>
         new(new DistributedApplicationOptions { DataRoot = Path.Combine(DataRoot, name), Fresh = true, LogToConsole = false });
+
+    /// <summary>
+    /// Starts what the pipeline scenarios run against: Postgres with the database <c>medallion</c>, its WAL and
+    /// checkpoints spaced out for bulk loads (plus <paramref name="settings"/>), and RabbitMQ.
+    /// </summary>
+    public static async Task<PipelineServers> StartPipelineServersAsync(
+        DistributedApplicationBuilder builder, CancellationToken cancellationToken, params (string Name, string Value)[] settings)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var postgres = builder.AddPostgres("postgres").WithSetting("max_wal_size", "16GB").WithSetting("checkpoint_timeout", "30min");
+        foreach (var (name, value) in settings)
+        {
+            postgres = postgres.WithSetting(name, value);
+        }
+
+        postgres.AddDatabase("medallion");
+        builder.AddRabbitMQ("messaging");
+        var app = builder.Build();
+        await app.StartAsync(cancellationToken);
+        return new PipelineServers(app, app.GetConnectionString("medallion"), app.GetConnectionString("messaging"));
+    }
+}
+
+/// <summary>Started pipeline servers and their connection strings; disposing them stops the servers.</summary>
+public sealed record PipelineServers(DistributedApplication App, string Postgres, string Messaging) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => App.DisposeAsync();
 }
 
 public static class BenchRunner

@@ -34,16 +34,9 @@ public sealed class GoldScenario : IScenario
     {
         var store = Path.Combine(Path.GetTempPath(), "healthmedallion-bench-data", $"gold-silver-{context.Patients}-{IngestScenario.DataSetAsOf:yyyyMMdd}");
         var builder = new DistributedApplicationBuilder(new DistributedApplicationOptions { DataRoot = store, Fresh = false, LogToConsole = false });
-        builder.AddPostgres("postgres")
-            .WithSetting("max_wal_size", "16GB")
-            .WithSetting("checkpoint_timeout", "30min")
-            .WithSetting("work_mem", "64MB")
-            .AddDatabase("medallion");
-        builder.AddRabbitMQ("messaging");
-        await using var app = builder.Build();
-        await app.StartAsync(cancellationToken);
-        var connectionString = app.GetConnectionString("medallion");
-        var messaging = app.GetConnectionString("messaging");
+        await using var servers = await BenchContext.StartPipelineServersAsync(builder, cancellationToken, ("work_mem", "64MB"));
+        var connectionString = servers.Postgres;
+        var messaging = servers.Messaging;
         var silverBuild = await PrepareSilverOnceAsync(store, context.Patients, connectionString, messaging, cancellationToken);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await ExecuteAsync(dataSource, "DROP SCHEMA IF EXISTS gold CASCADE; DROP TABLE IF EXISTS bench_gold_baseline_claims, bench_gold_baseline_events", cancellationToken);

@@ -34,16 +34,9 @@ public sealed class IdentityScenario : IScenario
         var dataSet = IngestScenario.DataSetFolder(context.Patients);
         var landing = await IngestScenario.GenerateOnceAsync(dataSet, context.Patients, cancellationToken);
 
-        var builder = context.CreateBuilder("identity");
-        builder.AddPostgres("postgres")
-            .WithSetting("max_wal_size", "16GB")
-            .WithSetting("checkpoint_timeout", "30min")
-            .AddDatabase("medallion");
-        builder.AddRabbitMQ("messaging");
-        await using var app = builder.Build();
-        await app.StartAsync(cancellationToken);
-        var connectionString = app.GetConnectionString("medallion");
-        var messaging = app.GetConnectionString("messaging");
+        await using var servers = await BenchContext.StartPipelineServersAsync(context.CreateBuilder("identity"), cancellationToken);
+        var connectionString = servers.Postgres;
+        var messaging = servers.Messaging;
 
         // 0. Only the patient files, into bronze (not timed).
         var patientsLanding = Path.Combine(context.DataRoot, "identity-landing");

@@ -35,20 +35,13 @@ public sealed class IngestScenario : IScenario
         var dataSet = DataSetFolder(context.Patients);
         var landing = await GenerateOnceAsync(dataSet, context.Patients, cancellationToken);
 
-        var builder = context.CreateBuilder("ingest");
-        builder.AddPostgres("postgres")
-            .WithSetting("max_wal_size", "16GB")
-            .WithSetting("checkpoint_timeout", "30min")
-            .AddDatabase("medallion");
-        builder.AddRabbitMQ("messaging");
-        await using var app = builder.Build();
-        await app.StartAsync(cancellationToken);
-        var connectionString = app.GetConnectionString("medallion");
+        await using var servers = await BenchContext.StartPipelineServersAsync(context.CreateBuilder("ingest"), cancellationToken);
+        var connectionString = servers.Postgres;
 
         // The service, as Program.cs builds it minus Kestrel; its landing root empty until the measured scan.
         var serviceLanding = Path.Combine(context.DataRoot, "service-landing");
         Directory.CreateDirectory(serviceLanding);
-        using var service = BuildService(connectionString, app.GetConnectionString("messaging"), serviceLanding);
+        using var service = BuildService(connectionString, servers.Messaging, serviceLanding);
         await service.StartAsync(cancellationToken);
         var dataSource = service.Services.GetRequiredService<NpgsqlDataSource>();
 

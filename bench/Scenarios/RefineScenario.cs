@@ -36,16 +36,9 @@ public sealed class RefineScenario : IScenario
         var dataSet = IngestScenario.DataSetFolder(context.Patients);
         var landing = await IngestScenario.GenerateOnceAsync(dataSet, context.Patients, cancellationToken);
 
-        var builder = context.CreateBuilder("refine");
-        builder.AddPostgres("postgres")
-            .WithSetting("max_wal_size", "16GB")
-            .WithSetting("checkpoint_timeout", "30min")
-            .AddDatabase("medallion");
-        builder.AddRabbitMQ("messaging");
-        await using var app = builder.Build();
-        await app.StartAsync(cancellationToken);
-        var connectionString = app.GetConnectionString("medallion");
-        var messaging = app.GetConnectionString("messaging");
+        await using var servers = await BenchContext.StartPipelineServersAsync(context.CreateBuilder("refine"), cancellationToken);
+        var connectionString = servers.Postgres;
+        var messaging = servers.Messaging;
 
         // 0. Bronze, by the ingestion service (not timed). Its periodic scan starts with the host and goes over the same
         // files as the pass below; a file one holds the other skips rather than awaits, so when the pass returns (every
