@@ -45,9 +45,9 @@ public sealed class GoldScenario : IScenario
         await using var gold = BuildGold(connectionString, messaging);
         await gold.StartAsync(cancellationToken);
         var model = gold.Services.GetRequiredService<GoldModel>();
-        var silverClaims = await ScalarAsync(dataSource, "SELECT count(*) FROM silver.claims", cancellationToken);
-        var silverEvents = await ScalarAsync(dataSource, "SELECT count(*) FROM silver.medical_events", cancellationToken);
-        var silverPatients = await ScalarAsync(dataSource, "SELECT count(*) FROM silver.patients", cancellationToken);
+        var silverClaims = await IngestScenario.ScalarAsync(dataSource, "SELECT count(*) FROM silver.claims", cancellationToken);
+        var silverEvents = await IngestScenario.ScalarAsync(dataSource, "SELECT count(*) FROM silver.medical_events", cancellationToken);
+        var silverPatients = await IngestScenario.ScalarAsync(dataSource, "SELECT count(*) FROM silver.patients", cancellationToken);
 
         // 1. Baseline: copying the facts out of silver with each row's current patient attributes, no history, no marts.
         var baseline = Stopwatch.StartNew();
@@ -93,7 +93,7 @@ public sealed class GoldScenario : IScenario
         var applied = await model.ApplyBatchAsync(batchId, "claims", cancellationToken);
         var incrementalSeconds = incremental.Elapsed.TotalSeconds;
         await CheckAsync(dataSource, silverClaims, silverEvents, silverPatients, cancellationToken);
-        var changedFacts = await ScalarAsync(dataSource, $"SELECT count(*) FROM gold.fact_claims f JOIN silver.claims c USING (claim_id) WHERE c._batch_id = '{batchId}' AND f.claim_amount = c.claim_amount", cancellationToken);
+        var changedFacts = await IngestScenario.ScalarAsync(dataSource, $"SELECT count(*) FROM gold.fact_claims f JOIN silver.claims c USING (claim_id) WHERE c._batch_id = '{batchId}' AND f.claim_amount = c.claim_amount", cancellationToken);
         if (changedFacts != 100_000)
         {
             throw new InvalidOperationException($"The incremental batch left {changedFacts} of its 100,000 corrected claims in gold.");
@@ -169,9 +169,9 @@ public sealed class GoldScenario : IScenario
     private static async Task CheckAsync(NpgsqlDataSource dataSource, long claims, long events, long patients, CancellationToken cancellationToken)
     {
         var (factClaims, factEvents, current) = (
-            await ScalarAsync(dataSource, "SELECT count(*) FROM gold.fact_claims", cancellationToken),
-            await ScalarAsync(dataSource, "SELECT count(*) FROM gold.fact_medical_events", cancellationToken),
-            await ScalarAsync(dataSource, "SELECT count(*) FROM gold.dim_patients WHERE is_current", cancellationToken));
+            await IngestScenario.ScalarAsync(dataSource, "SELECT count(*) FROM gold.fact_claims", cancellationToken),
+            await IngestScenario.ScalarAsync(dataSource, "SELECT count(*) FROM gold.fact_medical_events", cancellationToken),
+            await IngestScenario.ScalarAsync(dataSource, "SELECT count(*) FROM gold.dim_patients WHERE is_current", cancellationToken));
         if (factClaims != claims || factEvents != events || current != patients)
         {
             throw new InvalidOperationException(
@@ -198,18 +198,7 @@ public sealed class GoldScenario : IScenario
         var clock = Stopwatch.StartNew();
         var landing = await IngestScenario.GenerateOnceAsync(IngestScenario.DataSetFolder(patients), patients, cancellationToken);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        using (var ingestion = IngestScenario.BuildService(connectionString, messaging, landing))
-        {
-            await ingestion.StartAsync(cancellationToken);
-            Console.WriteLine($"ingesting the {patients:N0}-patient data set into bronze (once, kept in {store})...");
-            await ingestion.Services.GetRequiredService<LandingScanner>().ScanOnceAsync(cancellationToken);
-            while (await ScalarAsync(dataSource, "SELECT count(*) FROM bronze.files WHERE status = 'ingesting'", cancellationToken) > 0)
-            {
-                await Task.Delay(500, cancellationToken);
-            }
-
-            await ingestion.StopAsync(CancellationToken.None);
-        }
+        await IngestScenario.IngestIntoBronzeAsync(connectionString, messaging, landing, $"the {patients:N0}-patient data set (once, kept in {store})", cancellationToken);
 
         var batches = new List<Guid>();
         await using (var command = dataSource.CreateCommand("SELECT batch_id FROM bronze.batches ORDER BY committed_at, sequence"))
@@ -256,11 +245,5 @@ public sealed class GoldScenario : IScenario
         builder.AddServiceDefaults();
         builder.AddRefinement();
         return builder.Build();
-    }
-
-    private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 }

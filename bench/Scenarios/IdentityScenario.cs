@@ -47,18 +47,7 @@ public sealed class IdentityScenario : IScenario
         }
 
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        using (var ingestion = IngestScenario.BuildService(connectionString, messaging, patientsLanding))
-        {
-            await ingestion.StartAsync(cancellationToken);
-            Console.WriteLine($"ingesting the patient files of the {context.Patients:N0}-patient data set (not timed)...");
-            await ingestion.Services.GetRequiredService<LandingScanner>().ScanOnceAsync(cancellationToken);
-            while (await ScalarAsync(dataSource, "SELECT count(*) FROM bronze.files WHERE status = 'ingesting'", cancellationToken) > 0)
-            {
-                await Task.Delay(200, cancellationToken);
-            }
-
-            await ingestion.StopAsync(CancellationToken.None);
-        }
+        await IngestScenario.IngestIntoBronzeAsync(connectionString, messaging, patientsLanding, $"the patient files of the {context.Patients:N0}-patient data set", cancellationToken);
 
         // 1. Refined into silver by the service, batch by batch, each resolved incrementally (not the measure).
         using var service = BuildService(connectionString, messaging);
@@ -206,11 +195,5 @@ public sealed class IdentityScenario : IScenario
         await using var command = dataSource.CreateCommand(sql);
         command.CommandTimeout = 0;
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 }

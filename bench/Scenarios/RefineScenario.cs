@@ -40,37 +40,8 @@ public sealed class RefineScenario : IScenario
         var connectionString = servers.Postgres;
         var messaging = servers.Messaging;
 
-        // 0. Bronze, by the ingestion service (not timed). Its periodic scan starts with the host and goes over the same
-        // files as the pass below; a file one holds the other skips rather than awaits, so when the pass returns (every
-        // file claimed by one or the other) the other may still be ingesting one: awaited until no file is unfinished.
-        int batchRows;
-        using (var ingestion = IngestScenario.BuildService(connectionString, messaging, landing))
-        {
-            await ingestion.StartAsync(cancellationToken);
-            Console.WriteLine($"ingesting the {context.Patients:N0}-patient data set into bronze (not timed)...");
-            await ingestion.Services.GetRequiredService<LandingScanner>().ScanOnceAsync(cancellationToken);
-            var bronze = ingestion.Services.GetRequiredService<NpgsqlDataSource>();
-            var (committed, stalled) = (-1L, Stopwatch.StartNew());
-            while (await ScalarAsync(bronze, "SELECT count(*) FROM bronze.files WHERE status = 'ingesting'", cancellationToken) > 0)
-            {
-                // A file whose ingestion failed stays unfinished (logged above, retried at the next scan a day later): fail, not hang.
-                var now = await ScalarAsync(bronze, "SELECT count(*) FROM bronze.batches", cancellationToken);
-                (committed, stalled) = now != committed ? (now, Stopwatch.StartNew()) : (committed, stalled);
-                if (stalled.Elapsed > TimeSpan.FromMinutes(5))
-                {
-                    throw new InvalidOperationException("Ingestion stopped committing batches with files unfinished; see the errors logged above.");
-                }
-
-                await Task.Delay(200, cancellationToken);
-            }
-
-            batchRows = ingestion.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestionOptions>>().Value.BatchRows;
-
-            // Stopped before the refinement host exists: the BronzeBatchIngested events it published found no queue
-            // bound (the refinement host declares its queue when it starts), so RabbitMQ dropped them and no consumer
-            // refines a batch behind the measured loop's back (checked below all the same).
-            await ingestion.StopAsync(CancellationToken.None);
-        }
+        // 0. Bronze, by the ingestion service (not timed).
+        var batchRows = await IngestScenario.IngestIntoBronzeAsync(connectionString, messaging, landing, $"the {context.Patients:N0}-patient data set", cancellationToken);
 
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var batches = new List<(Guid BatchId, string Entity, long Rows)>();
@@ -239,11 +210,6 @@ public sealed class RefineScenario : IScenario
         return (all.Sum(r => r.Written), all.Sum(r => r.Quarantined), all.Sum(r => r.Superseded), all.Sum(r => r.Pending));
     }
 
-    private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-    }
 
     /// <summary>
     /// What the refinement host logs that would make the figures wrong: an error anywhere, a warning of the service, or
