@@ -103,9 +103,12 @@ public sealed class PostgresServerResource(string name) : Resource(name), IResou
             user.Own(folder);
         }
 
+        // Collation C: text is ordered by its bytes, which for UTF-8 is the code-point order C.UTF-8 gives too, but
+        // compared by memcmp with abbreviated sort keys instead of through strcoll, so that every sort and every b-tree
+        // on text (business keys, ids) costs markedly less. Character classes and case mapping stay C.UTF-8's.
         using var log = context.CreateLog("postgres-initdb");
         var initdb = ChildProcess.Start(RunAs(runAs, Path.Combine(bin, "initdb"),
-            ["-D", data, "-U", "postgres", "--pwfile", passwordFile, "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]), log);
+            ["-D", data, "-U", "postgres", "--pwfile", passwordFile, "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--lc-collate=C", "--no-sync"]), log);
         await initdb.Exited.WaitAsync(cancellationToken);
         File.Delete(passwordFile);
         if (initdb.ExitCode != 0)

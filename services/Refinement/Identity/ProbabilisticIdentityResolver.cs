@@ -49,15 +49,13 @@ public sealed class ProbabilisticIdentityResolver(IOptions<RefinementOptions> op
             // The whole population is read anyway: it is clustered again from scratch with a model estimated from all of it,
             // so that links made early with a model from little data are revisited, and silver does not depend on the
             // order in which batches came.
-            // Keys are written wherever they are missing or stale (also for records that predate them).
+            // Name keys are brought up to date wherever they are stale (records stored before refinement wrote them).
             records = await IdentityScope.ReadAllAsync(connection, cancellationToken);
-            await IdentityScope.WriteKeysAsync(connection, records, cancellationToken);
-            records.ForEach(r => r.Touched = true);
+            await IdentityScope.WriteStaleKeysAsync(connection, records, cancellationToken);
         }
         else
         {
             records = await IdentityScope.ReadTouchedAsync(connection, cancellationToken);
-            await IdentityScope.WriteKeysAsync(connection, records, cancellationToken);
             records.AddRange(await IdentityScope.ReadNeighboursAsync(connection, cancellationToken));
         }
 
@@ -149,16 +147,22 @@ public sealed class ProbabilisticIdentityResolver(IOptions<RefinementOptions> op
             var record = records[i];
             var resolution = resolutions[i];
             var probability = Math.Round((decimal)resolution.Probability, 4);
-            if (!record.Touched && record.PatientId == resolution.PatientId && record.MatchRule == resolution.Rule && record.MatchProbability == probability)
+            var link = resolution.Link;
+            var linkedTo = link is { } l ? records[l.First == i ? l.Second : l.First].ToString() : null;
+            var levels = link is { } d ? Plain(d.Pattern) : null;
+
+            // Unchanged records are not written (a whole-population resolution would otherwise rewrite every one). An
+            // untouched record is only rewritten for a new patient, rule or probability; a record that kept its patient
+            // without a link of its own keeps the link it has (IdentityLinks.WriteAsync).
+            var keepsItsLink = link is null && resolution.Rule != IdentityClusters.SourceRecordRule;
+            if (record.PatientId == resolution.PatientId && record.MatchRule == resolution.Rule && record.MatchProbability == probability
+                && (!record.Touched || keepsItsLink || (record.LinkedTo == linkedTo && record.MatchLevels == levels)))
             {
                 continue;
             }
 
-            var link = resolution.Link;
-            var other = link is { } l ? records[l.First == i ? l.Second : l.First] : null;
             links.Add(new ResolvedLink(record.SourceSystem, record.SourcePatientId, resolution.PatientId, resolution.Rule, probability,
-                other?.ToString(), link is { } w ? (float)w.Weight : null, link is { } d ? Plain(d.Pattern) : null, link is { } e ? Weighted(e.Pattern) : null,
-                IsNew: record.PatientId is null));
+                linkedTo, link is { } w ? (float)w.Weight : null, levels, link is { } e ? Weighted(e.Pattern) : null, IsNew: record.PatientId is null));
         }
 
         // Uncertain pairs that could still join go to the review queue (decided pairs are never asked again).

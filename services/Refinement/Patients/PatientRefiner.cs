@@ -28,7 +28,8 @@ public sealed class PatientRefiner(
     ];
 
     private static readonly string[] PiiColumns =
-        ["mrn", "first_name", "last_name", "date_of_birth", "address_line1", "city", "state", "zip_code", "phone", "email"];
+        ["mrn", "first_name", "last_name", "date_of_birth", "address_line1", "city", "state", "zip_code", "phone", "email", "first_phonetic", "last_phonetic",
+        "zip_name_key"];
 
     private static readonly SilverMerge Merge = new(Contracts.Entities.Patients, "silver.patient_records", Stage,
         ["source_system", "source_patient_id"], RecordColumns,
@@ -46,7 +47,7 @@ public sealed class PatientRefiner(
             DROP TABLE IF EXISTS {Stage};
             CREATE TEMP TABLE {Stage} (LIKE silver.patient_records INCLUDING DEFAULTS,
                 mrn text, first_name text, last_name text, date_of_birth date, address_line1 text, city text, state text,
-                zip_code text, phone text, email text) ON COMMIT DROP;
+                zip_code text, phone text, email text, first_phonetic text, last_phonetic text, zip_name_key text) ON COMMIT DROP;
             """, cancellationToken);
         await Merge.PrepareAsync(connection, cancellationToken);
 
@@ -82,6 +83,9 @@ public sealed class PatientRefiner(
             importer.Write(row.Zip, NpgsqlDbType.Text);
             importer.Write(row.Phone, NpgsqlDbType.Text);
             importer.Write(row.Email, NpgsqlDbType.Text);
+            importer.Write(row.NameKeys.FirstPhonetic, NpgsqlDbType.Text);
+            importer.Write(row.NameKeys.LastPhonetic, NpgsqlDbType.Text);
+            importer.Write(row.NameKeys.ZipNameKey, NpgsqlDbType.Text);
         }, cancellationToken);
 
         var counts = await Merge.RunAsync(connection, cancellationToken);

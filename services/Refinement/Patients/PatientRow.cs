@@ -1,5 +1,6 @@
 using HealthMedallion.Refinement.Batches;
 using HealthMedallion.Refinement.Deidentification;
+using HealthMedallion.Refinement.Identity.Blocking;
 using HealthMedallion.Refinement.Standardization;
 
 namespace HealthMedallion.Refinement.Patients;
@@ -105,6 +106,9 @@ public sealed record PatientRow : IVersionedRow
 
     public DateTime? SourceUpdatedAt { get; init; }
 
+    /// <summary>The keys identity resolution finds the record's candidates by, stored with its identifiers.</summary>
+    public StoredNameKeys NameKeys { get; init; }
+
     /// <summary>Fields the source sends that are present and valid, out of all it sends (0..1, three decimals).</summary>
     public decimal DataQualityScore { get; init; }
 
@@ -178,7 +182,7 @@ public sealed record PatientRow : IVersionedRow
             Charges = row[19] is { } charges ? Standardize.Amount(charges) : null,
             SourceUpdatedAt = updated,
         };
-        return parsed with { DataQualityScore = parsed.ScoreFields() };
+        return parsed with { DataQualityScore = parsed.ScoreFields(), NameKeys = BlockingKeys.NameKeysOf(parsed.FirstName, parsed.LastName, parsed.Zip) };
     }
 
     private decimal ScoreFields()

@@ -111,6 +111,21 @@ public sealed class ComparisonTests
         Assert.Contains((0, 2), pairs);
     }
 
+    [Theory]
+    [InlineData("Chidi", "Okonkwo", "99503")]
+    [InlineData("Mary-Ann", "O'Brien Jr", "02139")]
+    [InlineData("Li", "Wu", null)]
+    [InlineData(null, "Wu", "99503")]
+    public void StoredNameKeys_AreTheKeysTheRecordIsBlockedBy(string? first, string? last, string? zip)
+    {
+        var record = IdentityRecord.Create("EHR_SYSTEM", "P1", null, null, first, last, null, null, zip, null, null, null, touched: true, null, null, null,
+            BlockingKeys.NameKeysOf(first, last, zip));
+
+        Assert.True(record.StoredKeysCurrent);
+        Assert.Equal(new StoredNameKeys(record.FirstPhonetic, record.LastPhonetic, BlockingKeys.ZipNameKey(record)), BlockingKeys.NameKeysOf(first, last, zip));
+        Assert.Equal(zip is null || first is null ? null : $"{zip[..3]}|", BlockingKeys.NameKeysOf(first, last, zip).ZipNameKey?[..4]);
+    }
+
     [Fact]
     public void Clustering_KeepsOneRecordPerSource_AndRefusesAMergeThatSomePairSpeaksAgainst()
     {

@@ -1,3 +1,5 @@
+using HealthMedallion.Refinement.Identity.Blocking;
+using HealthMedallion.Refinement.Identity.Records;
 using HealthMedallion.Refinement.Tests.Support;
 using static HealthMedallion.Refinement.Tests.Identity.SourceRecords;
 
@@ -125,6 +127,40 @@ public sealed class IdentityResolutionTests(IdentityResolutionTests.Population p
         Assert.InRange(confidence, 0.9m, 1m);
         Assert.Equal(await _pipeline.ScalarAsync<long>("SELECT count(*) FROM silver.identity_review WHERE status = 'pending'"), queue);
     }
+
+    [Fact]
+    public async Task EveryRecordIsStoredWithTheNameKeysResolutionComputes_AndAStaleKeyIsRepaired()
+    {
+        var stored = await _pipeline.QueryAsync(
+            "SELECT source_system, source_patient_id, first_name, last_name, zip_code, first_phonetic, last_phonetic, zip_name_key FROM pii.patient_records",
+            r => (System: r.GetString(0), Id: r.GetString(1), Computed: BlockingKeys.NameKeysOf(Text(r, 2), Text(r, 3), Text(r, 4)),
+                Stored: new StoredNameKeys(Text(r, 5), Text(r, 6), Text(r, 7))));
+        Assert.True(stored.Count > 2_000);
+        Assert.All(stored, s => Assert.Equal(s.Computed, s.Stored));
+        Assert.Contains(stored, s => s.Stored.ZipNameKey is not null);
+
+        // A record whose stored keys are not current (written before refinement stored them) gets them from the resolver.
+        var (system, id, keys, _) = stored.First(s => s.Stored.ZipNameKey is not null);
+        await _pipeline.ExecuteAsync($"UPDATE pii.patient_records SET first_phonetic = NULL, zip_name_key = NULL WHERE source_system = '{system}' AND source_patient_id = '{id}'");
+        var (first, last, zip) = (await _pipeline.QueryAsync(
+            $"SELECT first_name, last_name, zip_code FROM pii.patient_records WHERE source_system = '{system}' AND source_patient_id = '{id}'",
+            r => (Text(r, 0), Text(r, 1), Text(r, 2)))).Single();
+        var record = IdentityRecord.Create(system, id, null, null, first, last, null, null, zip, null, null, null, touched: true, null, null, null,
+            new StoredNameKeys(null, keys.LastPhonetic, null));
+        Assert.False(record.StoredKeysCurrent);
+        await using (var connection = await _pipeline.Database.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await IdentityScope.WriteStaleKeysAsync(connection, [record], CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(keys, (await _pipeline.QueryAsync(
+            $"SELECT first_phonetic, last_phonetic, zip_name_key FROM pii.patient_records WHERE source_system = '{system}' AND source_patient_id = '{id}'",
+            r => new StoredNameKeys(Text(r, 0), Text(r, 1), Text(r, 2)))).Single());
+    }
+
+    private static string? Text(Npgsql.NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private Task LandAsync(string csv) => _pipeline.LandCsvAsync("patients", $"identity_{Guid.NewGuid():N}.csv", csv);
 

@@ -1,3 +1,4 @@
+using HealthMedallion.Refinement.Identity.Comparison;
 using HealthMedallion.Refinement.Identity.Records;
 
 namespace HealthMedallion.Refinement.Identity.Blocking;
@@ -54,18 +55,30 @@ public static class BlockingKeys
         return count;
     }
 
-    /// <summary>The ZIP3 + names key (codes in sorted order, so that swapped names meet), as also stored in <c>pii.identity_keys</c>.</summary>
-    public static string? ZipNameKey(IdentityRecord record)
+    /// <summary>The ZIP3 + names key (codes in sorted order, so that swapped names meet), as also stored in <c>pii.patient_records</c>.</summary>
+    public static string? ZipNameKey(IdentityRecord record) => ZipNameKey(record.Zip, record.FirstPhonetic, record.LastPhonetic);
+
+    private static string? ZipNameKey(string? zip, string? firstPhonetic, string? lastPhonetic)
     {
-        if (record.Zip is null || record.LastPhonetic is null || record.FirstPhonetic is null)
+        if (zip is not { Length: >= 3 } || lastPhonetic is null || firstPhonetic is null)
         {
             return null;
         }
 
-        var (low, high) = string.CompareOrdinal(record.FirstPhonetic, record.LastPhonetic) <= 0
-            ? (record.FirstPhonetic, record.LastPhonetic)
-            : (record.LastPhonetic, record.FirstPhonetic);
-        return $"{record.Zip[..3]}|{low}|{high}";
+        var (low, high) = string.CompareOrdinal(firstPhonetic, lastPhonetic) <= 0 ? (firstPhonetic, lastPhonetic) : (lastPhonetic, firstPhonetic);
+        return $"{zip[..3]}|{low}|{high}";
+    }
+
+    /// <summary>
+    /// The name keys of a source record as refinement stores them with its identifiers (<c>pii.patient_records</c>), so that
+    /// incremental resolution finds a new record's candidates through an index: computed from the stored first name,
+    /// last name and ZIP exactly as <see cref="IdentityRecord"/> computes them.
+    /// </summary>
+    public static StoredNameKeys NameKeysOf(string? firstName, string? lastName, string? zipCode)
+    {
+        var first = NameForms.Phonetic(NameForms.Letters(firstName));
+        var last = NameForms.Phonetic(NameForms.FamilyAndSuffix(lastName).Family);
+        return new StoredNameKeys(first, last, ZipNameKey(IdentityRecord.ZipForm(zipCode), first, last));
     }
 
     private static void Add(Span<ulong> keys, ref int count, Kind kind, string? a, string? b = "", string? c = "")
@@ -89,3 +102,6 @@ public static class BlockingKeys
         return (hash ^ '|') * 1_099_511_628_211UL;
     }
 }
+
+/// <summary>The phonetic codes of both names and the ZIP3 + names key of a source record (each null when a part is missing).</summary>
+public readonly record struct StoredNameKeys(string? FirstPhonetic, string? LastPhonetic, string? ZipNameKey);

@@ -1,3 +1,4 @@
+using HealthMedallion.Refinement.Identity.Blocking;
 using HealthMedallion.Refinement.Identity.Comparison;
 
 namespace HealthMedallion.Refinement.Identity.Records;
@@ -74,15 +75,24 @@ public sealed class IdentityRecord
 
     public string? MatchRule { get; init; }
 
-    /// <summary>Whether <c>pii.identity_keys</c> has a row for it, and whether that row holds its current keys.</summary>
-    public (bool Stored, bool Current) Keys { get; set; }
+    /// <summary>
+    /// Whether the name keys stored with the record in <c>pii.patient_records</c> are the ones computed here (refinement
+    /// stores them with every record; only records written before it did lack them).
+    /// </summary>
+    public bool StoredKeysCurrent { get; private set; }
 
     public decimal? MatchProbability { get; init; }
+
+    /// <summary>The record its patient was joined through, as the map has it.</summary>
+    public string? LinkedTo { get; init; }
+
+    /// <summary>The field levels of that link, as the map has them.</summary>
+    public string? MatchLevels { get; init; }
 
     public static IdentityRecord Create(
         string sourceSystem, string sourcePatientId, string? mrn, string? ssnHash, string? firstName, string? lastName, DateOnly? birthDate,
         string? sex, string? zip, string? phone, string? email, string? address, bool touched, string? patientId, string? matchRule, decimal? matchProbability,
-        (bool Stored, DateOnly? BirthDate, string? FirstPhonetic, string? LastPhonetic, string? ZipNameKey) storedKeys = default)
+        StoredNameKeys? storedKeys = null, string? linkedTo = null, string? matchLevels = null)
     {
         var first = NameForms.Letters(firstName);
         var (last, suffix) = NameForms.FamilyAndSuffix(lastName);
@@ -98,7 +108,7 @@ public sealed class IdentityRecord
             Suffix = suffix,
             BirthDate = birthDate,
             Sex = sex is "M" ? 'M' : sex is "F" ? 'F' : null,
-            Zip = zip is { Length: >= 5 } ? zip[..5] : null,
+            Zip = ZipForm(zip),
             Phone = phone,
             Email = email,
             Address = AddressForm(address),
@@ -108,15 +118,15 @@ public sealed class IdentityRecord
             PatientId = patientId,
             MatchRule = matchRule,
             MatchProbability = matchProbability,
+            LinkedTo = linkedTo,
+            MatchLevels = matchLevels,
         };
-        if (storedKeys.Stored)
-        {
-            record.Keys = (true, storedKeys.BirthDate == record.BirthDate && storedKeys.FirstPhonetic == record.FirstPhonetic
-                && storedKeys.LastPhonetic == record.LastPhonetic && storedKeys.ZipNameKey == Blocking.BlockingKeys.ZipNameKey(record));
-        }
-
+        record.StoredKeysCurrent = storedKeys == new StoredNameKeys(record.FirstPhonetic, record.LastPhonetic, BlockingKeys.ZipNameKey(record));
         return record;
     }
+
+    /// <summary>The five-digit ZIP compared and blocked on; null when shorter.</summary>
+    public static string? ZipForm(string? zip) => zip is { Length: >= 5 } ? zip[..5] : null;
 
     private static string? AddressForm(string? address)
     {
