@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using HealthMedallion.Refinement.Batches;
 using HealthMedallion.Refinement.Identity.Comparison;
 using HealthMedallion.Refinement.Identity.Scoring;
 using Npgsql;
@@ -49,9 +50,9 @@ public static class IdentityLinks
     }
 
     /// <summary>
-    /// Writes <paramref name="links"/>. Records seen for the first time (<see cref="ResolvedLink.IsNew"/>) go straight into
-    /// the map, the history and <c>identity_changes</c> by COPY; the others through a staging table, compared with the map.
-    /// Returns how many records changed.
+    /// Writes <paramref name="links"/>. Records seen for the first time (<see cref="ResolvedLink.IsNew"/>) go by COPY into
+    /// <c>identity_changes</c>, and from there into the map and the history; the others through a staging table,
+    /// compared with the map. Returns how many records changed.
     /// </summary>
     public static async Task<long> WriteAsync(NpgsqlConnection connection, IReadOnlyCollection<ResolvedLink> links, CancellationToken cancellationToken)
     {
@@ -68,22 +69,15 @@ public static class IdentityLinks
             ) ON COMMIT DROP;
             """, cancellationToken);
 
-        // In the order of the map's and the history's keys: each index insert then lands next to the previous one
-        // instead of anywhere in the index (measured: about 40 % less time for a large write).
+        // In the order of the map's and the history's keys (and so read back from identity_changes): each index insert
+        // then lands next to the previous one instead of anywhere in the index (about 40 % less time in a test of 400k rows).
         var ordered = links.OrderBy(l => l.SourceSystem, StringComparer.Ordinal).ThenBy(l => l.SourcePatientId, StringComparer.Ordinal).ToList();
-        var added = ordered.Where(l => l.IsNew).ToList();
-        await CopyAsync(connection, "silver.patient_identity_map (source_system, source_patient_id, patient_id, match_rule, match_probability, linked_to, match_levels)",
-            added, (importer, link) => Write(importer, link, oldPatient: false, weights: false, plainLevels: true, weightedLevels: false), cancellationToken);
-        await CopyAsync(connection, """
-            silver.patient_identity_history (source_system, source_patient_id, old_patient_id, new_patient_id, match_rule, match_probability,
-                linked_to, match_weight, match_levels)
-            """, added, (importer, link) => Write(importer, link, oldPatient: true, weights: true, plainLevels: false, weightedLevels: true), cancellationToken);
-        await CopyAsync(connection, "identity_changes", added,
-            (importer, link) => Write(importer, link, oldPatient: true, weights: true, plainLevels: true, weightedLevels: true), cancellationToken);
+        await CopyAsync(connection, "identity_changes", ordered.Where(l => l.IsNew).ToList(),
+            (importer, link) => Write(importer, link, asNew: true), cancellationToken);
         await CopyAsync(connection, "identity_resolved", ordered.Where(l => !l.IsNew).ToList(),
-            (importer, link) => Write(importer, link, oldPatient: false, weights: true, plainLevels: true, weightedLevels: true), cancellationToken);
+            (importer, link) => Write(importer, link, asNew: false), cancellationToken);
 
-        return added.Count + await ExecuteAsync(connection, """
+        await using var command = new NpgsqlCommand("""
             -- A record that changed patient without a new link of its own (its cluster merged with another) keeps its link.
             INSERT INTO identity_changes
             SELECT source_system, source_patient_id, old_patient_id, new_patient_id, match_rule, match_probability, linked_to, match_weight, match_levels,
@@ -101,6 +95,10 @@ public static class IdentityLinks
             WHERE old_patient_id <> new_patient_id OR old_rule <> match_rule OR old_probability <> match_probability
                OR old_linked_to IS DISTINCT FROM linked_to OR old_levels IS DISTINCT FROM match_levels;
 
+            INSERT INTO silver.patient_identity_map (source_system, source_patient_id, patient_id, match_rule, match_probability, linked_to, match_levels)
+            SELECT source_system, source_patient_id, new_patient_id, match_rule, match_probability, linked_to, match_levels
+            FROM identity_changes WHERE old_patient_id IS NULL;
+
             UPDATE silver.patient_identity_map m
             SET patient_id = c.new_patient_id, match_rule = c.match_rule, match_probability = c.match_probability, linked_to = c.linked_to,
                 match_levels = c.match_levels, resolved_at = now()
@@ -111,56 +109,30 @@ public static class IdentityLinks
                 match_probability, linked_to, match_weight, match_levels)
             SELECT source_system, source_patient_id, old_patient_id, new_patient_id, match_rule, match_probability, linked_to, match_weight,
                 coalesce(weighted_levels, match_levels)
-            FROM identity_changes WHERE old_patient_id IS NOT NULL;
-            """, cancellationToken) / 3;
+            FROM identity_changes;
+
+            SELECT count(*) FROM identity_changes;
+            """, connection) { CommandTimeout = 0 };
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static void Write(NpgsqlBinaryImporter importer, ResolvedLink link, bool oldPatient, bool weights, bool plainLevels, bool weightedLevels)
+    /// <summary>A link in the layout of <c>identity_resolved</c>, or with <paramref name="asNew"/> of <c>identity_changes</c> (no old patient).</summary>
+    private static void Write(NpgsqlBinaryImporter importer, ResolvedLink link, bool asNew)
     {
         importer.Write(link.SourceSystem, NpgsqlDbType.Text);
         importer.Write(link.SourcePatientId, NpgsqlDbType.Text);
-        if (oldPatient)
+        if (asNew)
         {
-            importer.WriteNull(); // only new records are written with this layout
+            importer.WriteNull();
         }
 
         importer.Write(link.PatientId, NpgsqlDbType.Text);
         importer.Write(link.Rule, NpgsqlDbType.Text);
         importer.Write(link.Probability, NpgsqlDbType.Numeric);
-        WriteOrNull(importer, link.LinkedTo);
-        if (weights)
-        {
-            if (link.Weight is { } weight)
-            {
-                importer.Write(weight, NpgsqlDbType.Real);
-            }
-            else
-            {
-                importer.WriteNull();
-            }
-        }
-
-        if (plainLevels)
-        {
-            WriteOrNull(importer, link.Levels);
-        }
-
-        if (weightedLevels)
-        {
-            WriteOrNull(importer, link.WeightedLevels);
-        }
-    }
-
-    private static void WriteOrNull(NpgsqlBinaryImporter importer, string? value)
-    {
-        if (value is null)
-        {
-            importer.WriteNull();
-        }
-        else
-        {
-            importer.Write(value, NpgsqlDbType.Text);
-        }
+        importer.Write(link.LinkedTo, NpgsqlDbType.Text);
+        importer.WriteOrNull(link.Weight, NpgsqlDbType.Real);
+        importer.Write(link.Levels, NpgsqlDbType.Text);
+        importer.Write(link.WeightedLevels, NpgsqlDbType.Text);
     }
 
     private static async Task CopyAsync(
