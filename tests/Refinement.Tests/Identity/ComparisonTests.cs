@@ -111,6 +111,40 @@ public sealed class ComparisonTests
         Assert.Contains((0, 2), pairs);
     }
 
+    [Fact]
+    public void CandidatePairs_AreEveryCrossSourcePairSharingAKeyOfASpecificBlock()
+    {
+        // Small pools of names, dates, phones and ZIPs, so that blocks of every size occur, some above the limit.
+        var random = new Random(7);
+        string[] sources = ["EHR_SYSTEM", "ADT_SYSTEM", "LAB_SYSTEM"];
+        string[] names = ["Anna", "Ana", "Chidi", "Li", "Maria", "Mario", "John", "Joan", "Wu", "Okonkwo"];
+        var records = Enumerable.Range(0, 900).Select(i => Record(sources[i % 3], $"R{i}", names[random.Next(names.Length)], names[random.Next(names.Length)],
+            i % 5 == 0 ? null : $"19{random.Next(60, 64)}-01-0{random.Next(1, 4)}", i % 4 == 0 ? null : $"+1907841{random.Next(100, 130):0000}",
+            $"99{random.Next(500, 520)}")).ToList();
+
+        var keysOf = records.Select(r =>
+        {
+            Span<ulong> keys = stackalloc ulong[BlockingKeys.MaxPerRecord];
+            return keys[..BlockingKeys.Of(r, keys)].ToArray().ToHashSet();
+        }).ToList();
+        var blockSize = keysOf.SelectMany(k => k).GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count());
+        var expected = new List<(int, int)>();
+        for (var a = 0; a < records.Count; a++)
+        {
+            for (var b = a + 1; b < records.Count; b++)
+            {
+                if (records[a].Source != records[b].Source && keysOf[a].Any(k => keysOf[b].Contains(k) && blockSize[k] <= CandidatePairs.MaxBlockSize))
+                {
+                    expected.Add((a, b));
+                }
+            }
+        }
+
+        Assert.Contains(blockSize.Values, size => size > CandidatePairs.MaxBlockSize);
+        Assert.True(expected.Count > 1_000);
+        Assert.Equal(expected, CandidatePairs.Generate(records, touchedOnly: false));
+    }
+
     [Theory]
     [InlineData("Chidi", "Okonkwo", "99503")]
     [InlineData("Mary-Ann", "O'Brien Jr", "02139")]

@@ -12,58 +12,48 @@ public static class CandidatePairs
 {
     public const int MaxBlockSize = 50;
 
+    /// <summary>Keys are spread by their top byte into this many buckets, sorted and paired in parallel.</summary>
+    private const int Buckets = 256;
+
     /// <summary>
     /// The pairs, as indexes into <paramref name="records"/> (first &lt; second), sorted and distinct; with
     /// <paramref name="touchedOnly"/>, only pairs with at least one touched record.
     /// </summary>
     public static (int First, int Second)[] Generate(IReadOnlyList<IdentityRecord> records, bool touchedOnly)
     {
-        // Every (key, record), sorted by key: each run of one key is a block.
-        var keys = new ulong[records.Count * BlockingKeys.MaxPerRecord];
-        var owners = new int[keys.Length];
-        var entries = 0;
-        Span<ulong> recordKeys = stackalloc ulong[BlockingKeys.MaxPerRecord];
-        for (var i = 0; i < records.Count; i++)
-        {
-            var count = BlockingKeys.Of(records[i], recordKeys);
-            for (var k = 0; k < count; k++)
-            {
-                keys[entries] = recordKeys[k];
-                owners[entries++] = i;
-            }
-        }
+        var (keys, owners, starts) = SortedKeys(records);
 
-        Array.Sort(keys, owners, 0, entries);
-        var pairs = new List<long>(records.Count * 2);
-        for (var start = 0; start < entries;)
+        // Each run of one key is a block; the blocks of one bucket are paired on one thread.
+        var pairsOfBucket = new List<long>[Buckets];
+        Parallel.For(0, Buckets, bucket =>
         {
-            var end = start + 1;
-            while (end < entries && keys[end] == keys[start])
+            var pairs = pairsOfBucket[bucket] = [];
+            var (start, stop) = (starts[bucket], starts[bucket + 1]);
+            while (start < stop)
             {
-                end++;
-            }
-
-            if (end - start is > 1 and <= MaxBlockSize)
-            {
-                for (var x = start; x < end; x++)
+                var end = start + 1;
+                while (end < stop && keys[end] == keys[start])
                 {
-                    var a = records[owners[x]];
-                    for (var y = x + 1; y < end; y++)
-                    {
-                        var b = records[owners[y]];
-                        if (a.Source != b.Source && (!touchedOnly || a.Touched || b.Touched))
-                        {
-                            var (first, second) = owners[x] < owners[y] ? (owners[x], owners[y]) : (owners[y], owners[x]);
-                            pairs.Add(((long)first << 32) | (uint)second);
-                        }
-                    }
+                    end++;
                 }
-            }
 
-            start = end;
+                if (end - start is > 1 and <= MaxBlockSize)
+                {
+                    AddPairs(records, owners, start, end, touchedOnly, pairs);
+                }
+
+                start = end;
+            }
+        });
+
+        var sorted = new long[pairsOfBucket.Sum(p => p.Count)];
+        var at = 0;
+        foreach (var pairs in pairsOfBucket)
+        {
+            pairs.CopyTo(sorted, at);
+            at += pairs.Count;
         }
 
-        var sorted = pairs.ToArray();
         Array.Sort(sorted);
         var distinct = new List<(int, int)>(sorted.Length);
         for (var i = 0; i < sorted.Length; i++)
@@ -75,5 +65,70 @@ public static class CandidatePairs
         }
 
         return [.. distinct];
+    }
+
+    /// <summary>
+    /// Every (key, record), sorted by key: computed in parallel, spread into buckets by the key's top byte (the keys are
+    /// hashes, so the buckets are even; <c>Starts</c>: where each bucket begins, plus the end), and the buckets sorted in parallel.
+    /// </summary>
+    private static (ulong[] Keys, int[] Owners, int[] Starts) SortedKeys(IReadOnlyList<IdentityRecord> records)
+    {
+        var counts = new byte[records.Count];
+        var slots = new ulong[records.Count * BlockingKeys.MaxPerRecord];
+        Parallel.For(0, (records.Count + 4095) / 4096, chunk =>
+        {
+            for (var i = chunk * 4096; i < Math.Min(records.Count, (chunk + 1) * 4096); i++)
+            {
+                counts[i] = (byte)BlockingKeys.Of(records[i], slots.AsSpan(i * BlockingKeys.MaxPerRecord, BlockingKeys.MaxPerRecord));
+            }
+        });
+
+        var starts = new int[Buckets + 1];
+        for (var i = 0; i < records.Count; i++)
+        {
+            for (var k = 0; k < counts[i]; k++)
+            {
+                starts[(slots[(i * BlockingKeys.MaxPerRecord) + k] >> 56) + 1]++;
+            }
+        }
+
+        for (var b = 0; b < Buckets; b++)
+        {
+            starts[b + 1] += starts[b];
+        }
+
+        var values = new ulong[starts[Buckets]];
+        var owners = new int[values.Length];
+        var next = starts[..Buckets];
+        for (var i = 0; i < records.Count; i++)
+        {
+            for (var k = 0; k < counts[i]; k++)
+            {
+                var key = slots[(i * BlockingKeys.MaxPerRecord) + k];
+                var at = next[key >> 56]++;
+                values[at] = key;
+                owners[at] = i;
+            }
+        }
+
+        Parallel.For(0, Buckets, b => Array.Sort(values, owners, starts[b], starts[b + 1] - starts[b]));
+        return (values, owners, starts);
+    }
+
+    private static void AddPairs(IReadOnlyList<IdentityRecord> records, int[] owners, int start, int end, bool touchedOnly, List<long> pairs)
+    {
+        for (var x = start; x < end; x++)
+        {
+            var a = records[owners[x]];
+            for (var y = x + 1; y < end; y++)
+            {
+                var b = records[owners[y]];
+                if (a.Source != b.Source && (!touchedOnly || a.Touched || b.Touched))
+                {
+                    var (first, second) = owners[x] < owners[y] ? (owners[x], owners[y]) : (owners[y], owners[x]);
+                    pairs.Add(((long)first << 32) | (uint)second);
+                }
+            }
+        }
     }
 }

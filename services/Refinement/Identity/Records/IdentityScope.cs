@@ -1,4 +1,5 @@
 using System.Globalization;
+using HealthMedallion.Refinement.Batches;
 using HealthMedallion.Refinement.Identity.Blocking;
 using Npgsql;
 using NpgsqlTypes;
@@ -119,21 +120,16 @@ public static class IdentityScope
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var importer = await connection.BeginBinaryImportAsync(
-            "COPY identity_stale_keys (source_system, source_patient_id, first_phonetic, last_phonetic, zip_name_key) FROM STDIN (FORMAT BINARY)", cancellationToken))
-        {
-            foreach (var record in stale)
+        await StageImport.WriteAsync(connection,
+            "COPY identity_stale_keys (source_system, source_patient_id, first_phonetic, last_phonetic, zip_name_key) FROM STDIN (FORMAT BINARY)", stale,
+            (importer, record) =>
             {
-                importer.StartRow();
                 importer.Write(record.SourceSystem, NpgsqlDbType.Text);
                 importer.Write(record.SourcePatientId, NpgsqlDbType.Text);
                 importer.Write(record.FirstPhonetic, NpgsqlDbType.Text);
                 importer.Write(record.LastPhonetic, NpgsqlDbType.Text);
                 importer.Write(BlockingKeys.ZipNameKey(record), NpgsqlDbType.Text);
-            }
-
-            await importer.CompleteAsync(cancellationToken);
-        }
+            }, cancellationToken);
 
         await using var update = new NpgsqlCommand("""
             UPDATE pii.patient_records p
