@@ -97,9 +97,15 @@ public sealed class DistributedApplication : IAsyncDisposable
     public Task WaitForHealthyAsync(string name, CancellationToken cancellationToken = default) =>
         _healthy[Resource<Resource>(name)].Task.WaitAsync(cancellationToken);
 
-    public string GetConnectionString(string name) =>
-        Resources.OfType<IResourceWithConnectionString>().SingleOrDefault(r => r.Name == name)?.ConnectionString
-        ?? throw new InvalidOperationException($"'{name}' has no connection string (yet).");
+    /// <summary>The named resource's connection string; throws naming why there is none (e.g. the server is not installed).</summary>
+    public string GetConnectionString(string name)
+    {
+        var resource = Resources.OfType<IResourceWithConnectionString>().SingleOrDefault(r => r.Name == name)
+            ?? throw new KeyNotFoundException($"No resource named '{name}' has a connection string.");
+        return resource.ConnectionString ?? throw new InvalidOperationException(((Resource)resource).Status is { State: ResourceState.Failed or ResourceState.CrashLoop } failed
+            ? $"'{name}' did not start: {failed.Message}"
+            : $"'{name}' has no connection string (yet).");
+    }
 
     public Uri GetEndpoint(string projectName) => new(Resource<ProjectResource>(projectName).Endpoints[0]);
 

@@ -100,6 +100,9 @@ public sealed class SupervisionTests
         Assert.Contains("'redis'", status.Message, StringComparison.Ordinal);
         Assert.Equal(ResourceState.Waiting, app.Resource<ExecutableResource>("consumer").Status.State);
         Assert.Null(app.Resource<ExecutableResource>("consumer").Status.Pid);
+        var error = Assert.Throws<InvalidOperationException>(() => app.GetConnectionString("redis"));
+        Assert.Contains("'redis' did not start", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"Port {port}", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
