@@ -145,7 +145,9 @@ public static class PatientMarts
             await sql.ExecuteAsync(HipaaSql, cancellationToken);
         }
 
-        return await sql.CountAsync("SELECT count(DISTINCT patient_id) FROM gold_p360_delta", cancellationToken);
+        // A rebuild's delta is every row of the mart, one per patient: counting the rows spares a distinct count of them.
+        return await sql.CountAsync(
+            sql.IsRebuild ? "SELECT count(*) FROM gold.mart_patient_360" : "SELECT count(DISTINCT patient_id) FROM gold_p360_delta", cancellationToken);
     }
 
     private static string Row(string alias) => string.Join(", ", Columns.Select(c => alias + "." + c));
