@@ -37,32 +37,7 @@ public static class ClaimFacts
         CREATE TEMP VIEW gold_claim_delta AS SELECT 1 AS sign, f.* FROM gold.fact_claims f;
         """;
 
-    private static readonly string FactsSql = $"""
-        CREATE TEMP TABLE gold_claim_scope ON COMMIT DROP AS
-        SELECT c.* FROM silver.claims c
-        WHERE c._batch_id = @batch OR c.patient_id IN (SELECT patient_id FROM gold_affected);
-        ANALYZE gold_claim_scope;
-
-        CREATE TEMP TABLE gold_claim_rows (LIKE gold.fact_claims) ON COMMIT DROP;
-        INSERT INTO gold_claim_rows ({string.Join(", ", Columns)})
-        {Rows("gold_claim_scope", "WHERE d.patient_id IN (SELECT patient_id FROM gold_claim_scope)")};
-        ANALYZE gold_claim_rows;
-
-        CREATE TEMP TABLE gold_claim_delta ON COMMIT DROP AS
-        SELECT -1 AS sign, f.* FROM gold.fact_claims f JOIN gold_claim_rows n ON n.claim_id = f.claim_id
-        WHERE ({Row("f")}) IS DISTINCT FROM ({Row("n")})
-        UNION ALL
-        -- Facts of the patients in scope whose claim silver no longer gives them (or whose patient has no version yet).
-        SELECT -1, f.* FROM gold.fact_claims f JOIN gold_affected a ON a.patient_id = f.patient_id
-        WHERE NOT EXISTS (SELECT 1 FROM gold_claim_rows n WHERE n.claim_id = f.claim_id)
-        UNION ALL
-        SELECT 1, n.* FROM gold_claim_rows n LEFT JOIN gold.fact_claims f ON f.claim_id = n.claim_id
-        WHERE f.claim_id IS NULL OR ({Row("f")}) IS DISTINCT FROM ({Row("n")});
-
-        DELETE FROM gold.fact_claims f USING gold_claim_delta d WHERE d.sign = -1 AND f.claim_id = d.claim_id;
-        INSERT INTO gold.fact_claims ({string.Join(", ", Columns)})
-        SELECT {string.Join(", ", Columns)} FROM gold_claim_delta WHERE sign = 1;
-        """;
+    private static readonly FactDelta Delta = new("claim", "gold.fact_claims", "silver.claims", "claim_id", Columns, Rows);
 
     private const string MartsSql = """
         INSERT INTO gold.mart_claims_cost AS m (claim_year, diagnosis_chapter, procedure_code, claim_status, insurance_plan, claims, total_amount)
@@ -110,7 +85,7 @@ public static class ClaimFacts
 
     /// <summary>Applies the scope's claim changes to the facts and the claim marts; returns how many fact rows changed (delta rows).</summary>
     /// <remarks>Out of scope (a batch of another entity that changed no patient), only the empty delta is created, for the steps after.</remarks>
-    public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, CancellationToken cancellationToken)
+    public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, bool patientsChanged, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
         if (!inScope)
@@ -119,7 +94,7 @@ public static class ClaimFacts
             return 0;
         }
 
-        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : FactsSql, cancellationToken);
+        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : Delta.Sql(patientsChanged), cancellationToken);
         var changed = await sql.CountAsync("SELECT count(*) FROM gold_claim_delta", cancellationToken);
         if (changed > 0)
         {
@@ -128,6 +103,4 @@ public static class ClaimFacts
 
         return changed;
     }
-
-    private static string Row(string alias) => string.Join(", ", Columns.Select(c => alias + "." + c));
 }

@@ -35,31 +35,7 @@ public static class MedicalEventFacts
         CREATE TEMP VIEW gold_event_delta AS SELECT 1 AS sign, f.* FROM gold.fact_medical_events f;
         """;
 
-    private static readonly string FactsSql = $"""
-        CREATE TEMP TABLE gold_event_scope ON COMMIT DROP AS
-        SELECT e.* FROM silver.medical_events e
-        WHERE e._batch_id = @batch OR e.patient_id IN (SELECT patient_id FROM gold_affected);
-        ANALYZE gold_event_scope;
-
-        CREATE TEMP TABLE gold_event_rows (LIKE gold.fact_medical_events) ON COMMIT DROP;
-        INSERT INTO gold_event_rows ({string.Join(", ", Columns)})
-        {Rows("gold_event_scope", "WHERE d.patient_id IN (SELECT patient_id FROM gold_event_scope)")};
-        ANALYZE gold_event_rows;
-
-        CREATE TEMP TABLE gold_event_delta ON COMMIT DROP AS
-        SELECT -1 AS sign, f.* FROM gold.fact_medical_events f JOIN gold_event_rows n ON n.event_id = f.event_id
-        WHERE ({Row("f")}) IS DISTINCT FROM ({Row("n")})
-        UNION ALL
-        SELECT -1, f.* FROM gold.fact_medical_events f JOIN gold_affected a ON a.patient_id = f.patient_id
-        WHERE NOT EXISTS (SELECT 1 FROM gold_event_rows n WHERE n.event_id = f.event_id)
-        UNION ALL
-        SELECT 1, n.* FROM gold_event_rows n LEFT JOIN gold.fact_medical_events f ON f.event_id = n.event_id
-        WHERE f.event_id IS NULL OR ({Row("f")}) IS DISTINCT FROM ({Row("n")});
-
-        DELETE FROM gold.fact_medical_events f USING gold_event_delta d WHERE d.sign = -1 AND f.event_id = d.event_id;
-        INSERT INTO gold.fact_medical_events ({string.Join(", ", Columns)})
-        SELECT {string.Join(", ", Columns)} FROM gold_event_delta WHERE sign = 1;
-        """;
+    private static readonly FactDelta Delta = new("event", "gold.fact_medical_events", "silver.medical_events", "event_id", Columns, Rows);
 
     private const string MartsSql = """
         INSERT INTO gold.mart_utilization AS m (event_month, region, insurance_plan, age_band, events, admissions, discharges, transfers,
@@ -110,7 +86,7 @@ public static class MedicalEventFacts
 
     /// <summary>Applies the scope's event changes to the facts and the event marts; returns how many fact rows changed (delta rows).</summary>
     /// <remarks>Out of scope (a batch of another entity that changed no patient), only the empty delta is created, for the steps after.</remarks>
-    public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, CancellationToken cancellationToken)
+    public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, bool patientsChanged, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
         if (!inScope)
@@ -119,7 +95,7 @@ public static class MedicalEventFacts
             return 0;
         }
 
-        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : FactsSql, cancellationToken);
+        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : Delta.Sql(patientsChanged), cancellationToken);
         var changed = await sql.CountAsync("SELECT count(*) FROM gold_event_delta", cancellationToken);
         if (changed > 0)
         {
@@ -128,6 +104,4 @@ public static class MedicalEventFacts
 
         return changed;
     }
-
-    private static string Row(string alias) => string.Join(", ", Columns.Select(c => alias + "." + c));
 }

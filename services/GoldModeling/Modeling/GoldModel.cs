@@ -132,13 +132,13 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         }
 
         var claimsInScope = sql.IsRebuild || entity == Entities.Claims || affected > 0;
-        if (await StepAsync("claims", () => ClaimFacts.RefreshAsync(sql, claimsInScope, cancellationToken)) > 0)
+        if (await StepAsync("claims", () => ClaimFacts.RefreshAsync(sql, claimsInScope, affected > 0, cancellationToken)) > 0)
         {
             tables.AddRange(["gold.fact_claims", "gold.mart_claims_cost", "gold.mart_claims_cost_all_years", "gold.mart_monthly_financials"]);
         }
 
         var eventsInScope = sql.IsRebuild || entity == Entities.MedicalEvents || affected > 0;
-        if (await StepAsync("medical events", () => MedicalEventFacts.RefreshAsync(sql, eventsInScope, cancellationToken)) > 0)
+        if (await StepAsync("medical events", () => MedicalEventFacts.RefreshAsync(sql, eventsInScope, affected > 0, cancellationToken)) > 0)
         {
             tables.AddRange(["gold.fact_medical_events", "gold.mart_utilization", "gold.mart_weekly_events", "gold.mart_provider_performance"]);
         }
