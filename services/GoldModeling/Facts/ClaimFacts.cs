@@ -39,6 +39,24 @@ public static class ClaimFacts
 
     private static readonly FactDelta Delta = new("claim", "gold.fact_claims", "silver.claims", "claim_id", Columns, Rows);
 
+    /// <summary>The all-years claims cost moves by the delta; a rebuild adds up the yearly mart instead of every fact again.</summary>
+    private const string AllYearsSql = """
+        INSERT INTO gold.mart_claims_cost_all_years AS m (diagnosis_chapter, procedure_code, claim_status, insurance_plan, claims, total_amount)
+        SELECT diagnosis_chapter, procedure_code, claim_status, insurance_plan, sum(sign), sum(sign * claim_amount)
+        FROM gold_claim_delta
+        GROUP BY diagnosis_chapter, procedure_code, claim_status, insurance_plan
+        ON CONFLICT (diagnosis_chapter, procedure_code, claim_status, insurance_plan) DO UPDATE
+        SET claims = m.claims + excluded.claims, total_amount = m.total_amount + excluded.total_amount;
+        DELETE FROM gold.mart_claims_cost_all_years WHERE claims = 0;
+        """;
+
+    private const string RebuildAllYearsSql = """
+        INSERT INTO gold.mart_claims_cost_all_years (diagnosis_chapter, procedure_code, claim_status, insurance_plan, claims, total_amount)
+        SELECT diagnosis_chapter, procedure_code, claim_status, insurance_plan, sum(claims), sum(total_amount)
+        FROM gold.mart_claims_cost
+        GROUP BY diagnosis_chapter, procedure_code, claim_status, insurance_plan;
+        """;
+
     private const string MartsSql = """
         INSERT INTO gold.mart_claims_cost AS m (claim_year, diagnosis_chapter, procedure_code, claim_status, insurance_plan, claims, total_amount)
         SELECT claim_year, diagnosis_chapter, procedure_code, claim_status, insurance_plan, sum(sign), sum(sign * claim_amount)
@@ -50,14 +68,6 @@ public static class ClaimFacts
         USING (SELECT DISTINCT claim_year, diagnosis_chapter, procedure_code, claim_status, insurance_plan FROM gold_claim_delta WHERE sign = -1) d
         WHERE m.claims = 0 AND (m.claim_year, m.diagnosis_chapter, m.procedure_code, m.claim_status, m.insurance_plan)
                              = (d.claim_year, d.diagnosis_chapter, d.procedure_code, d.claim_status, d.insurance_plan);
-
-        INSERT INTO gold.mart_claims_cost_all_years AS m (diagnosis_chapter, procedure_code, claim_status, insurance_plan, claims, total_amount)
-        SELECT diagnosis_chapter, procedure_code, claim_status, insurance_plan, sum(sign), sum(sign * claim_amount)
-        FROM gold_claim_delta
-        GROUP BY diagnosis_chapter, procedure_code, claim_status, insurance_plan
-        ON CONFLICT (diagnosis_chapter, procedure_code, claim_status, insurance_plan) DO UPDATE
-        SET claims = m.claims + excluded.claims, total_amount = m.total_amount + excluded.total_amount;
-        DELETE FROM gold.mart_claims_cost_all_years WHERE claims = 0;
 
         INSERT INTO gold.mart_monthly_financials AS m (claim_month, region, insurance_plan, age_band, claims, claimed_amount,
             submitted_claims, approved_claims, denied_claims, paid_claims, approved_amount, denied_amount, paid_amount)
@@ -99,6 +109,7 @@ public static class ClaimFacts
         if (changed > 0)
         {
             await sql.ExecuteAsync(MartsSql, cancellationToken);
+            await sql.ExecuteAsync(sql.IsRebuild ? RebuildAllYearsSql : AllYearsSql, cancellationToken);
         }
 
         return changed;

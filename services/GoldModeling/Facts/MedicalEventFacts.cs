@@ -37,6 +37,23 @@ public static class MedicalEventFacts
 
     private static readonly FactDelta Delta = new("event", "gold.fact_medical_events", "silver.medical_events", "event_id", Columns, Rows);
 
+    /// <summary>
+    /// Distinct patients per provider are not additive: the provider x patient bridge is, and the count follows from it.
+    /// The delta moves it; a rebuild fills it, emptied and without its key (see GoldModel), with the plain aggregate.
+    /// </summary>
+    private const string ProviderPatientsSql = """
+        INSERT INTO gold.provider_patients AS b (medical_provider, patient_id, events)
+        SELECT medical_provider, patient_id, sum(sign) FROM gold_event_delta GROUP BY medical_provider, patient_id ORDER BY medical_provider, patient_id
+        ON CONFLICT (medical_provider, patient_id) DO UPDATE SET events = b.events + excluded.events;
+        DELETE FROM gold.provider_patients b USING (SELECT DISTINCT medical_provider, patient_id FROM gold_event_delta) d
+        WHERE b.medical_provider = d.medical_provider AND b.patient_id = d.patient_id AND b.events = 0;
+        """;
+
+    private const string RebuildProviderPatientsSql = """
+        INSERT INTO gold.provider_patients (medical_provider, patient_id, events)
+        SELECT medical_provider, patient_id, count(*) FROM gold.fact_medical_events GROUP BY medical_provider, patient_id;
+        """;
+
     private const string MartsSql = """
         INSERT INTO gold.mart_utilization AS m (event_month, region, insurance_plan, age_band, events, admissions, discharges, transfers,
             lab_results, vital_signs, stays, stay_days)
@@ -62,13 +79,6 @@ public static class MedicalEventFacts
         ON CONFLICT (event_week, event_type) DO UPDATE SET events = m.events + excluded.events;
         DELETE FROM gold.mart_weekly_events WHERE events = 0;
 
-        -- Distinct patients per provider are not additive: the provider x patient bridge is, and the count follows from it.
-        INSERT INTO gold.provider_patients AS b (medical_provider, patient_id, events)
-        SELECT medical_provider, patient_id, sum(sign) FROM gold_event_delta GROUP BY medical_provider, patient_id ORDER BY medical_provider, patient_id
-        ON CONFLICT (medical_provider, patient_id) DO UPDATE SET events = b.events + excluded.events;
-        DELETE FROM gold.provider_patients b USING (SELECT DISTINCT medical_provider, patient_id FROM gold_event_delta) d
-        WHERE b.medical_provider = d.medical_provider AND b.patient_id = d.patient_id AND b.events = 0;
-
         INSERT INTO gold.mart_provider_performance AS m (medical_provider, events, patients, admissions, stays, stay_days)
         SELECT medical_provider, sum(sign), 0,
             coalesce(sum(sign) FILTER (WHERE event_type = 'admission'), 0),
@@ -78,9 +88,15 @@ public static class MedicalEventFacts
         ON CONFLICT (medical_provider) DO UPDATE
         SET events = m.events + excluded.events, admissions = m.admissions + excluded.admissions,
             stays = m.stays + excluded.stays, stay_days = m.stay_days + excluded.stay_days;
-        UPDATE gold.mart_provider_performance m
-        SET patients = (SELECT count(*) FROM gold.provider_patients b WHERE b.medical_provider = m.medical_provider)
-        WHERE m.medical_provider IN (SELECT medical_provider FROM gold_event_delta);
+        -- The touched providers' patients, counted in one pass over their bridge rows (a rebuild has no bridge index yet).
+        UPDATE gold.mart_provider_performance m SET patients = coalesce(b.patients, 0)
+        FROM (SELECT DISTINCT medical_provider FROM gold_event_delta) d
+        LEFT JOIN (
+            SELECT medical_provider, count(*) AS patients FROM gold.provider_patients
+            WHERE medical_provider IN (SELECT medical_provider FROM gold_event_delta)
+            GROUP BY medical_provider
+        ) b ON b.medical_provider = d.medical_provider
+        WHERE m.medical_provider = d.medical_provider;
         DELETE FROM gold.mart_provider_performance WHERE events = 0;
         """;
 
@@ -99,6 +115,7 @@ public static class MedicalEventFacts
         var changed = await sql.CountAsync("SELECT count(*) FROM gold_event_delta", cancellationToken);
         if (changed > 0)
         {
+            await sql.ExecuteAsync(sql.IsRebuild ? RebuildProviderPatientsSql : ProviderPatientsSql, cancellationToken);
             await sql.ExecuteAsync(MartsSql, cancellationToken);
         }
 

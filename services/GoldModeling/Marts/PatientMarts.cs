@@ -71,6 +71,8 @@ public static class PatientMarts
         {StratificationSql}
         """;
 
+    private static readonly SignedDelta Patient360 = new("p360", "gold.mart_patient_360", "patient_id", Columns);
+
     /// <summary>The claim columns of patient 360, moved by <c>gold_p360_claim_moves</c> (alias c) from the mart's row (alias m).</summary>
     private static readonly Dictionary<string, string> MovedClaimColumns = new()
     {
@@ -116,9 +118,6 @@ public static class PatientMarts
         ) per_date
         GROUP BY patient_id;
 
-        CREATE TEMP TABLE gold_p360_scope ON COMMIT DROP AS
-        SELECT patient_id FROM gold_p360_recompute UNION ALL SELECT patient_id FROM gold_p360_claim_moves;
-        ANALYZE gold_p360_scope;
         CREATE TEMP TABLE gold_p360_claims ON COMMIT DROP AS
         SELECT f.* FROM gold.fact_claims f JOIN gold_p360_recompute p ON p.patient_id = f.patient_id;
         CREATE TEMP TABLE gold_p360_events ON COMMIT DROP AS
@@ -134,16 +133,9 @@ public static class PatientMarts
         JOIN gold.mart_patient_360 m ON m.patient_id = c.patient_id
         LEFT JOIN silver.patients s ON s.patient_id = m.patient_id;
 
-        CREATE TEMP TABLE gold_p360_delta ON COMMIT DROP AS
-        SELECT -1 AS sign, m.* FROM gold.mart_patient_360 m JOIN gold_p360_scope p ON p.patient_id = m.patient_id
-        WHERE NOT EXISTS (SELECT 1 FROM gold_p360_rows n WHERE n.patient_id = m.patient_id AND ({Row("n")}) IS NOT DISTINCT FROM ({Row("m")}))
-        UNION ALL
-        SELECT 1, n.* FROM gold_p360_rows n
-        WHERE NOT EXISTS (SELECT 1 FROM gold.mart_patient_360 m WHERE m.patient_id = n.patient_id AND ({Row("n")}) IS NOT DISTINCT FROM ({Row("m")}));
-
-        DELETE FROM gold.mart_patient_360 m USING gold_p360_delta d WHERE d.sign = -1 AND m.patient_id = d.patient_id;
-        INSERT INTO gold.mart_patient_360 ({string.Join(", ", Columns)})
-        SELECT {string.Join(", ", Columns)} FROM gold_p360_delta WHERE sign = 1;
+        -- Rows of patients recomputed that are no longer current leave.
+        {Patient360.DeltaSql("t.patient_id IN (SELECT patient_id FROM gold_p360_recompute)")}
+        {Patient360.ApplySql}
 
         {StratificationSql}
         """;
@@ -197,6 +189,4 @@ public static class PatientMarts
         return await sql.CountAsync(
             sql.IsRebuild ? "SELECT count(*) FROM gold.mart_patient_360" : "SELECT count(DISTINCT patient_id) FROM gold_p360_delta", cancellationToken);
     }
-
-    private static string Row(string alias) => string.Join(", ", Columns.Select(c => alias + "." + c));
 }

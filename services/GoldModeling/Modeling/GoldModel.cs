@@ -39,7 +39,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// indexes and be built once at the end; the marts' keys stay, their upserts need them.
     /// </summary>
     private static readonly string[] BulkFilledTables =
-        ["gold.patient_members", "gold.dim_patients", "gold.fact_claims", "gold.fact_medical_events", "gold.mart_patient_360"];
+        ["gold.patient_members", "gold.dim_patients", "gold.fact_claims", "gold.fact_medical_events", "gold.provider_patients", "gold.mart_patient_360"];
 
     /// <summary>
     /// A rebuild fills empty tables: their secondary indexes and the bulk-filled tables' keys (as the migrations define

@@ -103,7 +103,7 @@ public static class PatientDimension
         SELECT DISTINCT h.old_patient_id, h.source_system, h.source_patient_id, true, 0::numeric
         FROM silver.patient_identity_history h JOIN gold_affected a ON a.patient_id = h.old_patient_id
         WHERE NOT EXISTS (SELECT 1 FROM silver.patient_identity_map m WHERE m.patient_id = h.old_patient_id);
-        ANALYZE gold_members;
+        ANALYZE gold_members (patient_id, source_system, source_patient_id, absorbed);
         """;
 
     /// <summary>
@@ -121,7 +121,7 @@ public static class PatientDimension
         SELECT DISTINCT h.old_patient_id, h.source_system, h.source_patient_id, true, 0::numeric
         FROM silver.patient_identity_history h
         WHERE h.old_patient_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM silver.patient_identity_map m WHERE m.patient_id = h.old_patient_id);
-        ANALYZE gold_members;
+        ANALYZE gold_members (patient_id, source_system, source_patient_id, absorbed);
         """;
 
     /// <summary>Survivorship's aggregates over rows in its order: each attribute from the first row that has it (sex U counts as missing).</summary>
@@ -144,7 +144,7 @@ public static class PatientDimension
             CASE v.source_system WHEN 'EHR_SYSTEM' THEN 1 WHEN 'ADT_SYSTEM' THEN 2 ELSE 3 END AS precedence
         FROM gold_members mb
         JOIN gold.patient_record_versions v ON v.source_system = mb.source_system AND v.source_patient_id = mb.source_patient_id;
-        ANALYZE gold_member_versions;
+        ANALYZE gold_member_versions (patient_id);
 
         -- Nearly every patient's record versions all carry one source timestamp: every version is in effect from then on,
         -- so the golden record is one GROUP BY in survivorship's order (source, most complete, best matched) and it is
@@ -168,7 +168,7 @@ public static class PatientDimension
         SELECT v.*, lead(v.valid_from, 1, 'infinity') OVER (PARTITION BY v.patient_id, v.source_system, v.source_patient_id ORDER BY v.valid_from) AS valid_to
         FROM gold_member_versions v
         WHERE NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_id = v.patient_id);
-        ANALYZE gold_history_versions;
+        ANALYZE gold_history_versions (patient_id, valid_from);
 
         -- An absorbed patient ends where the absorbing patient's own records (never the absorbed one's) begin.
         CREATE TEMP TABLE gold_absorbed ON COMMIT DROP AS
@@ -177,7 +177,7 @@ public static class PatientDimension
         JOIN silver.patient_identity_map now ON now.source_system = ab.source_system AND now.source_patient_id = ab.source_patient_id
         JOIN silver.patient_identity_map sibling ON sibling.patient_id = now.patient_id
         JOIN gold.patient_record_versions v ON v.source_system = sibling.source_system AND v.source_patient_id = sibling.source_patient_id
-        LEFT JOIN gold_members own ON own.patient_id = ab.patient_id AND own.source_system = sibling.source_system AND own.source_patient_id = sibling.source_patient_id
+        LEFT JOIN gold_members own ON own.absorbed AND own.patient_id = ab.patient_id AND own.source_system = sibling.source_system AND own.source_patient_id = sibling.source_patient_id
         WHERE ab.absorbed AND own.patient_id IS NULL
         GROUP BY ab.patient_id;
         INSERT INTO gold_absorbed (patient_id, closed_at)
@@ -243,7 +243,7 @@ public static class PatientDimension
         {
             await sql.ExecuteAsync(AllMembersSql, cancellationToken);
             await sql.ExecuteAsync(VersionsSql + RebuildApplySql, cancellationToken);
-            return await sql.CountAsync("SELECT count(DISTINCT patient_id) FROM gold_members", cancellationToken);
+            return await sql.CountAsync("SELECT count(*) FROM (SELECT patient_id FROM gold_members GROUP BY patient_id) p", cancellationToken);
         }
 
         await sql.ExecuteAsync(AffectedSql, cancellationToken);
