@@ -162,14 +162,6 @@ public static class PatientDimension
             HAVING min(valid_from) = max(valid_from) AND NOT bool_or(absorbed)
         ) c;
 
-        -- The others (several source timestamps, or absorbed by a merge): every version with the interval in which it was
-        -- its record's latest.
-        CREATE TEMP TABLE gold_history_versions ON COMMIT DROP AS
-        SELECT v.*, lead(v.valid_from, 1, 'infinity') OVER (PARTITION BY v.patient_id, v.source_system, v.source_patient_id ORDER BY v.valid_from) AS valid_to
-        FROM gold_member_versions v
-        WHERE NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_id = v.patient_id);
-        ANALYZE gold_history_versions (patient_id, valid_from);
-
         -- An absorbed patient ends where the absorbing patient's own records (never the absorbed one's) begin.
         CREATE TEMP TABLE gold_absorbed ON COMMIT DROP AS
         SELECT ab.patient_id, min(v.valid_from) AS closed_at
@@ -183,6 +175,20 @@ public static class PatientDimension
         INSERT INTO gold_absorbed (patient_id, closed_at)
         SELECT DISTINCT patient_id, '-infinity'::timestamptz FROM gold_members
         WHERE absorbed AND patient_id NOT IN (SELECT patient_id FROM gold_absorbed);
+
+        -- The others (several source timestamps, or absorbed by a merge): every version with the interval in which it was
+        -- its record's latest. An absorbed patient whose versions all begin at or after its merge has none left (the
+        -- delete below would take them all), so it is left out here.
+        CREATE TEMP TABLE gold_history_versions ON COMMIT DROP AS
+        SELECT v.*, lead(v.valid_from, 1, 'infinity') OVER (PARTITION BY v.patient_id, v.source_system, v.source_patient_id ORDER BY v.valid_from) AS valid_to
+        FROM gold_member_versions v
+        WHERE NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_id = v.patient_id)
+          AND v.patient_id NOT IN (
+              SELECT ab.patient_id FROM gold_absorbed ab
+              JOIN (SELECT patient_id, min(valid_from) AS first_from FROM gold_member_versions WHERE absorbed GROUP BY patient_id) f
+                ON f.patient_id = ab.patient_id
+              WHERE ab.closed_at <= f.first_from);
+        ANALYZE gold_history_versions (patient_id, valid_from);
 
         -- The golden record as of each source timestamp of the patient's records: the aggregates take the rows in the
         -- sub-select's order, survivorship's (source, latest, most complete, best matched), so that one sort serves all ten.
