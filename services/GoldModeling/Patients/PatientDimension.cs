@@ -173,21 +173,26 @@ public static class PatientDimension
         WHERE ab.absorbed AND own.patient_id IS NULL
         GROUP BY ab.patient_id;
         INSERT INTO gold_absorbed (patient_id, closed_at)
-        SELECT DISTINCT patient_id, '-infinity'::timestamptz FROM gold_members
-        WHERE absorbed AND patient_id NOT IN (SELECT patient_id FROM gold_absorbed);
+        SELECT DISTINCT mb.patient_id, '-infinity'::timestamptz FROM gold_members mb
+        WHERE mb.absorbed AND NOT EXISTS (SELECT 1 FROM gold_absorbed ab WHERE ab.patient_id = mb.patient_id);
+        ANALYZE gold_absorbed;
+
+        -- An absorbed patient whose versions all begin at or after its merge has none left (the delete below would take
+        -- them all): it skips the as-of path.
+        CREATE TEMP TABLE gold_absorbed_gone ON COMMIT DROP AS
+        SELECT ab.patient_id FROM gold_absorbed ab
+        JOIN (SELECT patient_id, min(valid_from) AS first_from FROM gold_member_versions WHERE absorbed GROUP BY patient_id) f
+          ON f.patient_id = ab.patient_id
+        WHERE ab.closed_at <= f.first_from;
+        ANALYZE gold_absorbed_gone, gold_dim_new (patient_id);
 
         -- The others (several source timestamps, or absorbed by a merge): every version with the interval in which it was
-        -- its record's latest. An absorbed patient whose versions all begin at or after its merge has none left (the
-        -- delete below would take them all), so it is left out here.
+        -- its record's latest. (Anti-joins, never NOT IN: a NOT IN list too large to hash is scanned once per row.)
         CREATE TEMP TABLE gold_history_versions ON COMMIT DROP AS
         SELECT v.*, lead(v.valid_from, 1, 'infinity') OVER (PARTITION BY v.patient_id, v.source_system, v.source_patient_id ORDER BY v.valid_from) AS valid_to
         FROM gold_member_versions v
         WHERE NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_id = v.patient_id)
-          AND v.patient_id NOT IN (
-              SELECT ab.patient_id FROM gold_absorbed ab
-              JOIN (SELECT patient_id, min(valid_from) AS first_from FROM gold_member_versions WHERE absorbed GROUP BY patient_id) f
-                ON f.patient_id = ab.patient_id
-              WHERE ab.closed_at <= f.first_from);
+          AND NOT EXISTS (SELECT 1 FROM gold_absorbed_gone g WHERE g.patient_id = v.patient_id);
         ANALYZE gold_history_versions (patient_id, valid_from);
 
         -- The golden record as of each source timestamp of the patient's records: the aggregates take the rows in the
