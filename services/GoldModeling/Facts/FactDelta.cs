@@ -15,7 +15,7 @@ namespace HealthMedallion.GoldModeling.Facts;
 /// <param name="Rows">The fact rows of a silver relation (first argument), with a condition on the dimension rows to read (second).</param>
 internal sealed record FactDelta(string Name, string Fact, string Silver, string Key, IReadOnlyList<string> Columns, Func<string, string, string> Rows)
 {
-    private readonly SignedDelta _delta = new(Name, Fact, Key, Columns);
+    private readonly SignedDelta _delta = new(Name, Fact, Key, Columns, ProbeKeys: true);
 
     /// <summary>The SQL that applies the scope to the facts and leaves the delta; <paramref name="patientsChanged"/>: the batch changed patient versions (<c>gold_affected</c>).</summary>
     public string Sql(bool patientsChanged) => $"""

@@ -131,14 +131,23 @@ public static class PatientMarts
         CREATE TEMP TABLE gold_p360_rows (LIKE gold.mart_patient_360) ON COMMIT DROP;
         INSERT INTO gold_p360_rows ({string.Join(", ", Columns)})
         {Rows(all: false)};
-        INSERT INTO gold_p360_rows ({string.Join(", ", Columns)})
-        SELECT {string.Join(",\n    ", Columns.Select(c => MovedClaimColumns.GetValueOrDefault(c, "m." + c)))}
-        FROM gold_p360_claim_moves c
-        JOIN gold.mart_patient_360 m ON m.patient_id = c.patient_id
-        LEFT JOIN silver.patients s ON s.patient_id = m.patient_id;
 
         -- Rows of patients recomputed that are no longer current leave.
         {Patient360.DeltaSql("t.patient_id IN (SELECT patient_id FROM gold_p360_recompute)")}
+
+        -- The moved rows' delta straight from one read of their mart rows: the row out, the row with its claim columns moved in.
+        INSERT INTO gold_p360_delta (sign, {string.Join(", ", Columns)})
+        SELECT x.* FROM (
+            SELECT m.*, {string.Join(", ", MovedClaimColumns.Select(c => $"{c.Value} AS moved_{c.Key}"))}
+            FROM gold_p360_claim_moves c
+            JOIN gold.mart_patient_360 m ON m.patient_id = c.patient_id
+            LEFT JOIN silver.patients s ON s.patient_id = m.patient_id
+        ) q
+        CROSS JOIN LATERAL (VALUES (-1, {string.Join(", ", Columns.Select(c => "q." + c))}),
+                                   (1, {string.Join(", ", Columns.Select(c => MovedClaimColumns.ContainsKey(c) ? "q.moved_" + c : "q." + c))}))
+            x(sign, {string.Join(", ", Columns)})
+        WHERE ({string.Join(", ", MovedClaimColumns.Keys.Select(c => "q." + c))}) IS DISTINCT FROM ({string.Join(", ", MovedClaimColumns.Keys.Select(c => "q.moved_" + c))});
+
         {Patient360.ApplySql}
 
         {StratificationSql}

@@ -11,7 +11,8 @@ namespace HealthMedallion.GoldModeling.Modeling;
 /// <param name="Table">The table kept.</param>
 /// <param name="Key">Its key.</param>
 /// <param name="Columns">Its columns, in its order.</param>
-public sealed record SignedDelta(string Name, string Table, string Key, IReadOnlyList<string> Columns)
+/// <param name="ProbeKeys">Join the table through its key index (<see cref="ProbingByKey"/>): for the facts, where it was measured to pay.</param>
+public sealed record SignedDelta(string Name, string Table, string Key, IReadOnlyList<string> Columns, bool ProbeKeys = false)
 {
     /// <summary>
     /// Creates <c>gold_&lt;name&gt;_delta</c> from <c>gold_&lt;name&gt;_rows</c>; <paramref name="inScope"/>, a condition on
@@ -19,28 +20,48 @@ public sealed record SignedDelta(string Name, string Table, string Key, IReadOnl
     /// </summary>
     public string DeltaSql(string? inScope = null) => $"""
         -- One join of the new rows with the table gives both halves of each difference.
-        CREATE TEMP TABLE gold_{Name}_delta ON COMMIT DROP AS
-        SELECT x.* FROM gold_{Name}_rows n
-        LEFT JOIN {Table} t ON t.{Key} = n.{Key}
-        CROSS JOIN LATERAL (VALUES (-1, {List("t.")}), (1, {List("n.")})) x(sign, {List("")})
-        WHERE ({List("t.")}) IS DISTINCT FROM ({List("n.")}) AND (x.sign = 1 OR t.{Key} IS NOT NULL)
+        {Probing($"""
+            CREATE TEMP TABLE gold_{Name}_delta ON COMMIT DROP AS
+            SELECT x.* FROM gold_{Name}_rows n
+            LEFT JOIN {Table} t ON t.{Key} = n.{Key}
+            CROSS JOIN LATERAL (VALUES (-1, {List("t.")}), (1, {List("n.")})) x(sign, {List("")})
+            WHERE ({List("t.")}) IS DISTINCT FROM ({List("n.")}) AND (x.sign = 1 OR t.{Key} IS NOT NULL);
+            """)}
         {(inScope is null ? "" : $"""
-            UNION ALL
+            INSERT INTO gold_{Name}_delta
             SELECT -1, t.* FROM {Table} t
-            WHERE {inScope} AND NOT EXISTS (SELECT 1 FROM gold_{Name}_rows n WHERE n.{Key} = t.{Key})
-            """)};
-        ANALYZE gold_{Name}_delta ({Key}, sign);
+            WHERE {inScope} AND NOT EXISTS (SELECT 1 FROM gold_{Name}_rows n WHERE n.{Key} = t.{Key});
+            """)}
         """;
 
     public string ApplySql => $"""
+        ANALYZE gold_{Name}_delta ({Key}, sign);
         DELETE FROM {Table} t USING gold_{Name}_delta d
         WHERE d.sign = -1 AND t.{Key} = d.{Key} AND NOT EXISTS (SELECT 1 FROM gold_{Name}_delta n WHERE n.sign = 1 AND n.{Key} = d.{Key});
-        UPDATE {Table} t SET ({List("", Key)}) = ({List("n.", Key)})
-        FROM gold_{Name}_delta n WHERE n.sign = 1 AND t.{Key} = n.{Key};
+        {Probing($"""
+            UPDATE {Table} t SET ({List("", Key)}) = ({List("n.", Key)})
+            FROM gold_{Name}_delta n WHERE n.sign = 1 AND t.{Key} = n.{Key};
+            """)}
         INSERT INTO {Table} ({List("")})
         SELECT {List("n.")} FROM gold_{Name}_delta n
         WHERE n.sign = 1 AND NOT EXISTS (SELECT 1 FROM gold_{Name}_delta o WHERE o.sign = -1 AND o.{Key} = n.{Key});
         """;
+
+    /// <summary>
+    /// Runs <paramref name="statement"/>, whose joins reach a few rows of large tables through their keys, with hash and
+    /// merge joins off: a batch touches a small part of a table, and probing the key index per row beats the hash join
+    /// the planner prefers, which reads the whole table (1.4 s of an update's 1.8 s at a million patients, in cache).
+    /// Only for statements whose every join has an index on its inner side: a nested loop without one would be quadratic.
+    /// </summary>
+    private static string ProbingByKey(string statement) => $"""
+        SET LOCAL enable_hashjoin = off;
+        SET LOCAL enable_mergejoin = off;
+        {statement}
+        SET LOCAL enable_hashjoin TO DEFAULT;
+        SET LOCAL enable_mergejoin TO DEFAULT;
+        """;
+
+    private string Probing(string statement) => ProbeKeys ? ProbingByKey(statement) : statement;
 
     private string List(string alias, string? except = null) =>
         string.Join(", ", Columns.Where(c => c != except).Select(c => alias + c));
