@@ -9,6 +9,7 @@ using HealthMedallion.Hosting;
 using HealthMedallion.Ingestion.Landing;
 using HealthMedallion.Refinement;
 using HealthMedallion.Refinement.Batches;
+using HealthMedallion.ServiceDefaults.Migrations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -39,6 +40,10 @@ public sealed class GoldScenario : IScenario
         var messaging = servers.Messaging;
         var silverBuild = await PrepareSilverOnceAsync(store, context.Patients, connectionString, messaging, cancellationToken);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
+
+        // Silver kept from an earlier run may predate refinement's latest migrations (indexes gold relies on): apply them, as a deployment would.
+        await new SchemaMigrator(dataSource, HealthMedallion.Refinement.Extensions.Schema, SchemaMigration.FromAssembly(typeof(HealthMedallion.Refinement.Extensions).Assembly))
+            .MigrateAsync(cancellationToken);
         await ExecuteAsync(dataSource, "DROP SCHEMA IF EXISTS gold CASCADE; DROP TABLE IF EXISTS bench_gold_baseline_claims, bench_gold_baseline_events", cancellationToken);
 
         // The service as Program.cs builds it (migrations create gold), on a free port; its sweep must not touch the old silver batches.

@@ -37,31 +37,24 @@ public static class ClaimFacts
         CREATE TEMP VIEW gold_claim_delta AS SELECT 1 AS sign, f.* FROM gold.fact_claims f;
         """;
 
-    private static readonly string FactsSql = $"""
-        CREATE TEMP TABLE gold_claim_scope ON COMMIT DROP AS
-        SELECT c.* FROM silver.claims c
-        WHERE c._batch_id = @batch OR c.patient_id IN (SELECT patient_id FROM gold_affected);
-        ANALYZE gold_claim_scope;
+    private static readonly FactDelta Delta = new("claim", "gold.fact_claims", "silver.claims", "claim_id", Columns, Rows);
 
-        CREATE TEMP TABLE gold_claim_rows (LIKE gold.fact_claims) ON COMMIT DROP;
-        INSERT INTO gold_claim_rows ({string.Join(", ", Columns)})
-        {Rows("gold_claim_scope", "WHERE d.patient_id IN (SELECT patient_id FROM gold_claim_scope)")};
-        ANALYZE gold_claim_rows;
+    /// <summary>The all-years claims cost moves by the delta; a rebuild adds up the yearly mart instead of every fact again.</summary>
+    private const string AllYearsSql = """
+        INSERT INTO gold.mart_claims_cost_all_years AS m (diagnosis_chapter, procedure_code, claim_status, insurance_plan, claims, total_amount)
+        SELECT diagnosis_chapter, procedure_code, claim_status, insurance_plan, sum(sign), sum(sign * claim_amount)
+        FROM gold_claim_delta
+        GROUP BY diagnosis_chapter, procedure_code, claim_status, insurance_plan
+        ON CONFLICT (diagnosis_chapter, procedure_code, claim_status, insurance_plan) DO UPDATE
+        SET claims = m.claims + excluded.claims, total_amount = m.total_amount + excluded.total_amount;
+        DELETE FROM gold.mart_claims_cost_all_years WHERE claims = 0;
+        """;
 
-        CREATE TEMP TABLE gold_claim_delta ON COMMIT DROP AS
-        SELECT -1 AS sign, f.* FROM gold.fact_claims f JOIN gold_claim_rows n ON n.claim_id = f.claim_id
-        WHERE ({Row("f")}) IS DISTINCT FROM ({Row("n")})
-        UNION ALL
-        -- Facts of the patients in scope whose claim silver no longer gives them (or whose patient has no version yet).
-        SELECT -1, f.* FROM gold.fact_claims f JOIN gold_affected a ON a.patient_id = f.patient_id
-        WHERE NOT EXISTS (SELECT 1 FROM gold_claim_rows n WHERE n.claim_id = f.claim_id)
-        UNION ALL
-        SELECT 1, n.* FROM gold_claim_rows n LEFT JOIN gold.fact_claims f ON f.claim_id = n.claim_id
-        WHERE f.claim_id IS NULL OR ({Row("f")}) IS DISTINCT FROM ({Row("n")});
-
-        DELETE FROM gold.fact_claims f USING gold_claim_delta d WHERE d.sign = -1 AND f.claim_id = d.claim_id;
-        INSERT INTO gold.fact_claims ({string.Join(", ", Columns)})
-        SELECT {string.Join(", ", Columns)} FROM gold_claim_delta WHERE sign = 1;
+    private const string RebuildAllYearsSql = """
+        INSERT INTO gold.mart_claims_cost_all_years (diagnosis_chapter, procedure_code, claim_status, insurance_plan, claims, total_amount)
+        SELECT diagnosis_chapter, procedure_code, claim_status, insurance_plan, sum(claims), sum(total_amount)
+        FROM gold.mart_claims_cost
+        GROUP BY diagnosis_chapter, procedure_code, claim_status, insurance_plan;
         """;
 
     private const string MartsSql = """
@@ -75,14 +68,6 @@ public static class ClaimFacts
         USING (SELECT DISTINCT claim_year, diagnosis_chapter, procedure_code, claim_status, insurance_plan FROM gold_claim_delta WHERE sign = -1) d
         WHERE m.claims = 0 AND (m.claim_year, m.diagnosis_chapter, m.procedure_code, m.claim_status, m.insurance_plan)
                              = (d.claim_year, d.diagnosis_chapter, d.procedure_code, d.claim_status, d.insurance_plan);
-
-        INSERT INTO gold.mart_claims_cost_all_years AS m (diagnosis_chapter, procedure_code, claim_status, insurance_plan, claims, total_amount)
-        SELECT diagnosis_chapter, procedure_code, claim_status, insurance_plan, sum(sign), sum(sign * claim_amount)
-        FROM gold_claim_delta
-        GROUP BY diagnosis_chapter, procedure_code, claim_status, insurance_plan
-        ON CONFLICT (diagnosis_chapter, procedure_code, claim_status, insurance_plan) DO UPDATE
-        SET claims = m.claims + excluded.claims, total_amount = m.total_amount + excluded.total_amount;
-        DELETE FROM gold.mart_claims_cost_all_years WHERE claims = 0;
 
         INSERT INTO gold.mart_monthly_financials AS m (claim_month, region, insurance_plan, age_band, claims, claimed_amount,
             submitted_claims, approved_claims, denied_claims, paid_claims, approved_amount, denied_amount, paid_amount)
@@ -110,7 +95,7 @@ public static class ClaimFacts
 
     /// <summary>Applies the scope's claim changes to the facts and the claim marts; returns how many fact rows changed (delta rows).</summary>
     /// <remarks>Out of scope (a batch of another entity that changed no patient), only the empty delta is created, for the steps after.</remarks>
-    public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, CancellationToken cancellationToken)
+    public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, bool patientsChanged, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
         if (!inScope)
@@ -119,15 +104,14 @@ public static class ClaimFacts
             return 0;
         }
 
-        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : FactsSql, cancellationToken);
+        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : Delta.Sql(patientsChanged), cancellationToken);
         var changed = await sql.CountAsync("SELECT count(*) FROM gold_claim_delta", cancellationToken);
         if (changed > 0)
         {
             await sql.ExecuteAsync(MartsSql, cancellationToken);
+            await sql.ExecuteAsync(sql.IsRebuild ? RebuildAllYearsSql : AllYearsSql, cancellationToken);
         }
 
         return changed;
     }
-
-    private static string Row(string alias) => string.Join(", ", Columns.Select(c => alias + "." + c));
 }

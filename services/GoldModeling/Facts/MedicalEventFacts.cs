@@ -35,30 +35,23 @@ public static class MedicalEventFacts
         CREATE TEMP VIEW gold_event_delta AS SELECT 1 AS sign, f.* FROM gold.fact_medical_events f;
         """;
 
-    private static readonly string FactsSql = $"""
-        CREATE TEMP TABLE gold_event_scope ON COMMIT DROP AS
-        SELECT e.* FROM silver.medical_events e
-        WHERE e._batch_id = @batch OR e.patient_id IN (SELECT patient_id FROM gold_affected);
-        ANALYZE gold_event_scope;
+    private static readonly FactDelta Delta = new("event", "gold.fact_medical_events", "silver.medical_events", "event_id", Columns, Rows);
 
-        CREATE TEMP TABLE gold_event_rows (LIKE gold.fact_medical_events) ON COMMIT DROP;
-        INSERT INTO gold_event_rows ({string.Join(", ", Columns)})
-        {Rows("gold_event_scope", "WHERE d.patient_id IN (SELECT patient_id FROM gold_event_scope)")};
-        ANALYZE gold_event_rows;
+    /// <summary>
+    /// Distinct patients per provider are not additive: the provider x patient bridge is, and the count follows from it.
+    /// The delta moves it; a rebuild fills it, emptied and without its key (see GoldModel), with the plain aggregate.
+    /// </summary>
+    private const string ProviderPatientsSql = """
+        INSERT INTO gold.provider_patients AS b (medical_provider, patient_id, events)
+        SELECT medical_provider, patient_id, sum(sign) FROM gold_event_delta GROUP BY medical_provider, patient_id ORDER BY medical_provider, patient_id
+        ON CONFLICT (medical_provider, patient_id) DO UPDATE SET events = b.events + excluded.events;
+        DELETE FROM gold.provider_patients b USING (SELECT DISTINCT medical_provider, patient_id FROM gold_event_delta) d
+        WHERE b.medical_provider = d.medical_provider AND b.patient_id = d.patient_id AND b.events = 0;
+        """;
 
-        CREATE TEMP TABLE gold_event_delta ON COMMIT DROP AS
-        SELECT -1 AS sign, f.* FROM gold.fact_medical_events f JOIN gold_event_rows n ON n.event_id = f.event_id
-        WHERE ({Row("f")}) IS DISTINCT FROM ({Row("n")})
-        UNION ALL
-        SELECT -1, f.* FROM gold.fact_medical_events f JOIN gold_affected a ON a.patient_id = f.patient_id
-        WHERE NOT EXISTS (SELECT 1 FROM gold_event_rows n WHERE n.event_id = f.event_id)
-        UNION ALL
-        SELECT 1, n.* FROM gold_event_rows n LEFT JOIN gold.fact_medical_events f ON f.event_id = n.event_id
-        WHERE f.event_id IS NULL OR ({Row("f")}) IS DISTINCT FROM ({Row("n")});
-
-        DELETE FROM gold.fact_medical_events f USING gold_event_delta d WHERE d.sign = -1 AND f.event_id = d.event_id;
-        INSERT INTO gold.fact_medical_events ({string.Join(", ", Columns)})
-        SELECT {string.Join(", ", Columns)} FROM gold_event_delta WHERE sign = 1;
+    private const string RebuildProviderPatientsSql = """
+        INSERT INTO gold.provider_patients (medical_provider, patient_id, events)
+        SELECT medical_provider, patient_id, count(*) FROM gold.fact_medical_events GROUP BY medical_provider, patient_id;
         """;
 
     private const string MartsSql = """
@@ -86,13 +79,6 @@ public static class MedicalEventFacts
         ON CONFLICT (event_week, event_type) DO UPDATE SET events = m.events + excluded.events;
         DELETE FROM gold.mart_weekly_events WHERE events = 0;
 
-        -- Distinct patients per provider are not additive: the provider x patient bridge is, and the count follows from it.
-        INSERT INTO gold.provider_patients AS b (medical_provider, patient_id, events)
-        SELECT medical_provider, patient_id, sum(sign) FROM gold_event_delta GROUP BY medical_provider, patient_id ORDER BY medical_provider, patient_id
-        ON CONFLICT (medical_provider, patient_id) DO UPDATE SET events = b.events + excluded.events;
-        DELETE FROM gold.provider_patients b USING (SELECT DISTINCT medical_provider, patient_id FROM gold_event_delta) d
-        WHERE b.medical_provider = d.medical_provider AND b.patient_id = d.patient_id AND b.events = 0;
-
         INSERT INTO gold.mart_provider_performance AS m (medical_provider, events, patients, admissions, stays, stay_days)
         SELECT medical_provider, sum(sign), 0,
             coalesce(sum(sign) FILTER (WHERE event_type = 'admission'), 0),
@@ -102,15 +88,21 @@ public static class MedicalEventFacts
         ON CONFLICT (medical_provider) DO UPDATE
         SET events = m.events + excluded.events, admissions = m.admissions + excluded.admissions,
             stays = m.stays + excluded.stays, stay_days = m.stay_days + excluded.stay_days;
-        UPDATE gold.mart_provider_performance m
-        SET patients = (SELECT count(*) FROM gold.provider_patients b WHERE b.medical_provider = m.medical_provider)
-        WHERE m.medical_provider IN (SELECT medical_provider FROM gold_event_delta);
+        -- The touched providers' patients, counted in one pass over their bridge rows (a rebuild has no bridge index yet).
+        UPDATE gold.mart_provider_performance m SET patients = coalesce(b.patients, 0)
+        FROM (SELECT DISTINCT medical_provider FROM gold_event_delta) d
+        LEFT JOIN (
+            SELECT medical_provider, count(*) AS patients FROM gold.provider_patients
+            WHERE medical_provider IN (SELECT medical_provider FROM gold_event_delta)
+            GROUP BY medical_provider
+        ) b ON b.medical_provider = d.medical_provider
+        WHERE m.medical_provider = d.medical_provider;
         DELETE FROM gold.mart_provider_performance WHERE events = 0;
         """;
 
     /// <summary>Applies the scope's event changes to the facts and the event marts; returns how many fact rows changed (delta rows).</summary>
     /// <remarks>Out of scope (a batch of another entity that changed no patient), only the empty delta is created, for the steps after.</remarks>
-    public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, CancellationToken cancellationToken)
+    public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, bool patientsChanged, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
         if (!inScope)
@@ -119,15 +111,14 @@ public static class MedicalEventFacts
             return 0;
         }
 
-        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : FactsSql, cancellationToken);
+        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : Delta.Sql(patientsChanged), cancellationToken);
         var changed = await sql.CountAsync("SELECT count(*) FROM gold_event_delta", cancellationToken);
         if (changed > 0)
         {
+            await sql.ExecuteAsync(sql.IsRebuild ? RebuildProviderPatientsSql : ProviderPatientsSql, cancellationToken);
             await sql.ExecuteAsync(MartsSql, cancellationToken);
         }
 
         return changed;
     }
-
-    private static string Row(string alias) => string.Join(", ", Columns.Select(c => alias + "." + c));
 }

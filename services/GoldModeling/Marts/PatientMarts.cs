@@ -3,9 +3,10 @@ using HealthMedallion.GoldModeling.Modeling;
 namespace HealthMedallion.GoldModeling.Marts;
 
 /// <summary>
-/// The patient-grained marts: <c>gold.mart_patient_360</c> recomputed for the patients a refresh touched (versions
-/// changed, or claims or events changed), <c>gold.mart_risk_stratification</c> kept by the signed delta of those
-/// patient rows, and <c>gold.mart_hipaa_compliance</c>, whose checks are cheap enough to run whole every time.
+/// The patient-grained marts: <c>gold.mart_patient_360</c> recomputed for the patients whose versions or events a
+/// refresh changed and moved by the claims delta for those whose claims alone changed, <c>gold.mart_risk_stratification</c>
+/// kept by the signed delta of those patient rows, and <c>gold.mart_hipaa_compliance</c>, whose checks are cheap enough
+/// to run whole every time.
 /// </summary>
 public static class PatientMarts
 {
@@ -17,8 +18,8 @@ public static class PatientMarts
     ];
 
     /// <summary>
-    /// The patient 360 rows of the current patients: all of them from the facts, or those in <c>gold_p360_scope</c> from
-    /// their facts, read once into <c>gold_p360_claims</c> and <c>gold_p360_events</c>.
+    /// The patient 360 rows of the current patients: all of them from the facts, or those in <c>gold_p360_recompute</c>
+    /// from their facts, read once into <c>gold_p360_claims</c> and <c>gold_p360_events</c>.
     /// </summary>
     private static string Rows(bool all) => $"""
         SELECT d.patient_id, d.patient_sk, d.age_years, d.age_band, d.sex, d.region, d.zip3, d.insurance_plan, d.bmi, d.smoker,
@@ -27,7 +28,7 @@ public static class PatientMarts
             coalesce(c.denied_claims, 0), c.first_claim_date, c.last_claim_date,
             coalesce(e.events, 0), coalesce(e.admissions, 0), coalesce(e.lab_results, 0), coalesce(e.stay_days, 0),
             la.event_date, la.medical_provider, coalesce(lb.latest_labs, jsonb_build_object())
-        FROM {(all ? "gold.dim_patients d" : "gold_p360_scope p JOIN gold.dim_patients d ON d.patient_id = p.patient_id")}
+        FROM {(all ? "gold.dim_patients d" : "gold_p360_recompute p JOIN gold.dim_patients d ON d.patient_id = p.patient_id")}
         LEFT JOIN silver.patients s ON s.patient_id = d.patient_id
         LEFT JOIN (
             SELECT f.patient_id, count(*) AS claims, sum(f.claim_amount) AS claims_total,
@@ -70,32 +71,84 @@ public static class PatientMarts
         {StratificationSql}
         """;
 
+    private static readonly SignedDelta Patient360 = new("p360", "gold.mart_patient_360", "patient_id", Columns);
+
+    /// <summary>The claim columns of patient 360, moved by <c>gold_p360_claim_moves</c> (alias c) from the mart's row (alias m).</summary>
+    private static readonly Dictionary<string, string> MovedClaimColumns = new()
+    {
+        ["risk_category"] = "coalesce(s.patient_risk_category, 'LOW')", // silver re-rates a patient whose claims total changed
+        ["claims"] = "m.claims + c.claims",
+        ["claims_total"] = "m.claims_total + c.claims_total",
+        ["approved_total"] = "m.approved_total + c.approved_total",
+        ["paid_total"] = "m.paid_total + c.paid_total",
+        ["denied_claims"] = "m.denied_claims + c.denied_claims",
+        ["first_claim_date"] = """
+            CASE WHEN c.lost_a_date THEN (SELECT min(f.claim_date) FROM gold.fact_claims f WHERE f.patient_id = m.patient_id)
+                 ELSE least(m.first_claim_date, c.first_new_date) END
+            """,
+        ["last_claim_date"] = """
+            CASE WHEN c.lost_a_date THEN (SELECT max(f.claim_date) FROM gold.fact_claims f WHERE f.patient_id = m.patient_id)
+                 ELSE greatest(m.last_claim_date, c.last_new_date) END
+            """,
+    };
+
     private static readonly string Patient360Sql = $"""
-        CREATE TEMP TABLE gold_p360_scope ON COMMIT DROP AS
+        -- Patients whose row is recomputed from their facts: their versions or their events changed (or they have no row yet).
+        CREATE TEMP TABLE gold_p360_recompute ON COMMIT DROP AS
         SELECT patient_id FROM gold_affected
-        UNION SELECT patient_id FROM gold_claim_delta
-        UNION SELECT patient_id FROM gold_event_delta;
-        ANALYZE gold_p360_scope;
+        UNION SELECT patient_id FROM gold_event_delta
+        UNION SELECT d.patient_id FROM gold_claim_delta d WHERE NOT EXISTS (SELECT 1 FROM gold.mart_patient_360 m WHERE m.patient_id = d.patient_id);
+        ANALYZE gold_p360_recompute;
+
+        -- Patients whose claims alone changed (a claims batch): their claim columns move by the claims delta instead of
+        -- re-reading all their facts. Counts and sums add up; the first and last claim dates can only widen, by the dates
+        -- that gained claims, unless some date lost claims: only then are they read again (from the facts' index).
+        CREATE TEMP TABLE gold_p360_claim_moves ON COMMIT DROP AS
+        SELECT totals.*, dates.lost_a_date, dates.first_new_date, dates.last_new_date
+        FROM (
+            SELECT d.patient_id, sum(d.sign) AS claims, sum(d.sign * d.claim_amount) AS claims_total,
+                coalesce(sum(d.sign * d.claim_amount) FILTER (WHERE d.claim_status = 'approved'), 0) AS approved_total,
+                coalesce(sum(d.sign * d.claim_amount) FILTER (WHERE d.claim_status = 'paid'), 0) AS paid_total,
+                coalesce(sum(d.sign) FILTER (WHERE d.claim_status = 'denied'), 0) AS denied_claims
+            FROM gold_claim_delta d
+            WHERE NOT EXISTS (SELECT 1 FROM gold_p360_recompute r WHERE r.patient_id = d.patient_id)
+            GROUP BY d.patient_id
+        ) totals
+        JOIN (
+            -- Per date, the net number of claims gained: a date below zero lost claims.
+            SELECT patient_id, bool_or(net < 0) AS lost_a_date,
+                min(claim_date) FILTER (WHERE net > 0) AS first_new_date, max(claim_date) FILTER (WHERE net > 0) AS last_new_date
+            FROM (SELECT patient_id, claim_date, sum(sign) AS net FROM gold_claim_delta GROUP BY patient_id, claim_date) per_date
+            GROUP BY patient_id
+        ) dates ON dates.patient_id = totals.patient_id;
+
         CREATE TEMP TABLE gold_p360_claims ON COMMIT DROP AS
-        SELECT f.* FROM gold.fact_claims f JOIN gold_p360_scope p ON p.patient_id = f.patient_id;
+        SELECT f.* FROM gold.fact_claims f JOIN gold_p360_recompute p ON p.patient_id = f.patient_id;
         CREATE TEMP TABLE gold_p360_events ON COMMIT DROP AS
-        SELECT f.* FROM gold.fact_medical_events f JOIN gold_p360_scope p ON p.patient_id = f.patient_id;
+        SELECT f.* FROM gold.fact_medical_events f JOIN gold_p360_recompute p ON p.patient_id = f.patient_id;
         ANALYZE gold_p360_claims, gold_p360_events;
 
         CREATE TEMP TABLE gold_p360_rows (LIKE gold.mart_patient_360) ON COMMIT DROP;
         INSERT INTO gold_p360_rows ({string.Join(", ", Columns)})
         {Rows(all: false)};
 
-        CREATE TEMP TABLE gold_p360_delta ON COMMIT DROP AS
-        SELECT -1 AS sign, m.* FROM gold.mart_patient_360 m JOIN gold_p360_scope p ON p.patient_id = m.patient_id
-        WHERE NOT EXISTS (SELECT 1 FROM gold_p360_rows n WHERE n.patient_id = m.patient_id AND ({Row("n")}) IS NOT DISTINCT FROM ({Row("m")}))
-        UNION ALL
-        SELECT 1, n.* FROM gold_p360_rows n
-        WHERE NOT EXISTS (SELECT 1 FROM gold.mart_patient_360 m WHERE m.patient_id = n.patient_id AND ({Row("n")}) IS NOT DISTINCT FROM ({Row("m")}));
+        -- Rows of patients recomputed that are no longer current leave.
+        {Patient360.DeltaSql("t.patient_id IN (SELECT patient_id FROM gold_p360_recompute)")}
 
-        DELETE FROM gold.mart_patient_360 m USING gold_p360_delta d WHERE d.sign = -1 AND m.patient_id = d.patient_id;
-        INSERT INTO gold.mart_patient_360 ({string.Join(", ", Columns)})
-        SELECT {string.Join(", ", Columns)} FROM gold_p360_delta WHERE sign = 1;
+        -- The moved rows' delta straight from one read of their mart rows: the row out, the row with its claim columns moved in.
+        INSERT INTO gold_p360_delta (sign, {string.Join(", ", Columns)})
+        SELECT x.* FROM (
+            SELECT m.*, {string.Join(", ", MovedClaimColumns.Select(c => $"{c.Value} AS moved_{c.Key}"))}
+            FROM gold_p360_claim_moves c
+            JOIN gold.mart_patient_360 m ON m.patient_id = c.patient_id
+            LEFT JOIN silver.patients s ON s.patient_id = m.patient_id
+        ) q
+        CROSS JOIN LATERAL (VALUES (-1, {string.Join(", ", Columns.Select(c => "q." + c))}),
+                                   (1, {string.Join(", ", Columns.Select(c => MovedClaimColumns.ContainsKey(c) ? "q.moved_" + c : "q." + c))}))
+            x(sign, {string.Join(", ", Columns)})
+        WHERE ({string.Join(", ", MovedClaimColumns.Keys.Select(c => "q." + c))}) IS DISTINCT FROM ({string.Join(", ", MovedClaimColumns.Keys.Select(c => "q.moved_" + c))});
+
+        {Patient360.ApplySql}
 
         {StratificationSql}
         """;
@@ -145,8 +198,8 @@ public static class PatientMarts
             await sql.ExecuteAsync(HipaaSql, cancellationToken);
         }
 
-        return await sql.CountAsync("SELECT count(DISTINCT patient_id) FROM gold_p360_delta", cancellationToken);
+        // A rebuild's delta is every row of the mart, one per patient: counting the rows spares a distinct count of them.
+        return await sql.CountAsync(
+            sql.IsRebuild ? "SELECT count(*) FROM gold.mart_patient_360" : "SELECT count(DISTINCT patient_id) FROM gold_p360_delta", cancellationToken);
     }
-
-    private static string Row(string alias) => string.Join(", ", Columns.Select(c => alias + "." + c));
 }

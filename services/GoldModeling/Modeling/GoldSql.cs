@@ -14,11 +14,19 @@ public sealed class GoldSql(NpgsqlConnection connection, NpgsqlTransaction trans
 
     public bool IsRebuild => BatchId is null;
 
-    /// <summary>Runs <paramref name="sql"/> with <c>@batch</c> bound to the batch (NULL for a rebuild); returns the rows it affected.</summary>
-    public async Task<long> ExecuteAsync(string sql, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="sql"/> with <c>@batch</c> bound to the batch (NULL for a rebuild), and any further
+    /// <paramref name="parameters"/>; returns the rows it affected.
+    /// </summary>
+    public async Task<long> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
         command.Parameters.Add(new NpgsqlParameter("batch", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)BatchId ?? DBNull.Value });
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

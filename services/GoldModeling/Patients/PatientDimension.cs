@@ -36,7 +36,13 @@ public static class PatientDimension
         INSERT INTO gold.patient_record_versions AS v (source_system, source_patient_id, valid_from, {string.Join(", ", Logged)})
         SELECT r.source_system, r.source_patient_id, coalesce(r.source_updated_at, '-infinity'), {string.Join(", ", Logged.Select(c => "r." + c))}
         FROM silver.patient_records r
-        WHERE @batch::uuid IS NULL OR r._batch_id = @batch
+        WHERE (@batch::uuid IS NULL OR r._batch_id = @batch)
+          -- Versions the log already holds as they are (every record, in a rebuild) are left out by one hash anti-join,
+          -- which costs a fraction of sending each through ON CONFLICT.
+          AND NOT EXISTS (SELECT 1 FROM gold.patient_record_versions x
+                          WHERE x.source_system = r.source_system AND x.source_patient_id = r.source_patient_id
+                            AND x.valid_from = coalesce(r.source_updated_at, '-infinity')
+                            AND ({string.Join(", ", Logged.Select(c => "x." + c))}) IS NOT DISTINCT FROM ({string.Join(", ", Logged.Select(c => "r." + c))}))
         ON CONFLICT (source_system, source_patient_id, valid_from) DO UPDATE
         SET {string.Join(", ", Logged.Select(c => $"{c} = excluded.{c}"))}
         WHERE ({string.Join(", ", Logged.Select(c => "v." + c))}) IS DISTINCT FROM ({string.Join(", ", Logged.Select(c => "excluded." + c))});
@@ -88,8 +94,8 @@ public static class PatientDimension
         JOIN gold_changed_records c ON c.source_system = m.source_system AND c.source_patient_id = m.source_patient_id;
         """;
 
-    private static readonly string VersionsSql = $"""
-        -- Each affected patient's source records: its current ones, or, for a patient a merge absorbed, those it had.
+    /// <summary>Each affected patient's source records: its current ones, or, for a patient a merge absorbed, those it had.</summary>
+    private const string MembersSql = """
         CREATE TEMP TABLE gold_members ON COMMIT DROP AS
         SELECT m.patient_id, m.source_system, m.source_patient_id, false AS absorbed, m.match_probability
         FROM silver.patient_identity_map m JOIN gold_affected a ON a.patient_id = m.patient_id
@@ -97,54 +103,114 @@ public static class PatientDimension
         SELECT DISTINCT h.old_patient_id, h.source_system, h.source_patient_id, true, 0::numeric
         FROM silver.patient_identity_history h JOIN gold_affected a ON a.patient_id = h.old_patient_id
         WHERE NOT EXISTS (SELECT 1 FROM silver.patient_identity_map m WHERE m.patient_id = h.old_patient_id);
+        ANALYZE gold_members (patient_id, source_system, source_patient_id, absorbed);
+        """;
 
-        -- Every version of those records with the interval in which it was the record's latest.
+    /// <summary>
+    /// A rebuild affects every patient silver knows or knew: the same members as <see cref="MembersSql"/> would give
+    /// with every patient affected, without collecting them first (the emptied members table is simply silver's map).
+    /// </summary>
+    private const string AllMembersSql = """
+        INSERT INTO gold.patient_members (source_system, source_patient_id, patient_id)
+        SELECT source_system, source_patient_id, patient_id FROM silver.patient_identity_map;
+
+        CREATE TEMP TABLE gold_members ON COMMIT DROP AS
+        SELECT m.patient_id, m.source_system, m.source_patient_id, false AS absorbed, m.match_probability
+        FROM silver.patient_identity_map m
+        UNION ALL
+        SELECT DISTINCT h.old_patient_id, h.source_system, h.source_patient_id, true, 0::numeric
+        FROM silver.patient_identity_history h
+        WHERE h.old_patient_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM silver.patient_identity_map m WHERE m.patient_id = h.old_patient_id);
+        ANALYZE gold_members (patient_id, source_system, source_patient_id, absorbed);
+        """;
+
+    /// <summary>Survivorship's aggregates over rows in its order: each attribute from the first row that has it (sex U counts as missing).</summary>
+    private static readonly string Survivorship = string.Join(",\n    ",
+        Tracked.Where(c => c != "sex").Select(c => $"(array_agg({c}) FILTER (WHERE {c} IS NOT NULL))[1] AS {c}")
+            .Append("coalesce((array_agg(sex) FILTER (WHERE sex <> 'U'))[1], 'U') AS sex"));
+
+    /// <summary>A golden record <c>c</c> (tracked attributes and its time <c>t</c>) as the dimension's columns up to effective_from.</summary>
+    private const string DimAttributes = """
+        hashtextextended(c.patient_id || '|' || c.t::text, 0) AS patient_sk, c.patient_id,
+            c.age_years, gold.age_band(c.age_years) AS age_band, c.sex, coalesce(c.region, 'UNKNOWN') AS region, c.zip3, c.bmi, c.smoker,
+            c.children, c.charges, coalesce(c.insurance_plan, 'UNKNOWN') AS insurance_plan, c.coverage_start_date,
+            c.t AS effective_from
+        """;
+
+    private static readonly string VersionsSql = $"""
+        -- Every version of the members' records.
         CREATE TEMP TABLE gold_member_versions ON COMMIT DROP AS
-        SELECT mb.patient_id, mb.match_probability, v.*,
+        SELECT mb.patient_id, mb.absorbed, mb.match_probability, v.*,
             CASE v.source_system WHEN 'EHR_SYSTEM' THEN 1 WHEN 'ADT_SYSTEM' THEN 2 ELSE 3 END AS precedence
         FROM gold_members mb
-        JOIN (
-            SELECT v.*, lead(v.valid_from, 1, 'infinity') OVER (PARTITION BY v.source_system, v.source_patient_id ORDER BY v.valid_from) AS valid_to
-            FROM gold.patient_record_versions v
-            WHERE (v.source_system, v.source_patient_id) IN (SELECT source_system, source_patient_id FROM gold_members)
-        ) v ON v.source_system = mb.source_system AND v.source_patient_id = mb.source_patient_id;
-        ANALYZE gold_member_versions;
+        JOIN gold.patient_record_versions v ON v.source_system = mb.source_system AND v.source_patient_id = mb.source_patient_id;
+        ANALYZE gold_member_versions (patient_id);
+
+        -- Nearly every patient's record versions all carry one source timestamp: every version is in effect from then on,
+        -- so the golden record is one GROUP BY in survivorship's order (source, most complete, best matched) and it is
+        -- the patient's only, current, version. One sort and one pass, with no as-of join.
+        CREATE TEMP TABLE gold_dim_new ON COMMIT DROP AS
+        SELECT {DimAttributes}, 'infinity'::timestamptz AS effective_to, true AS is_current
+        FROM (
+            SELECT patient_id, min(valid_from) AS t,
+                {Survivorship}
+            FROM (
+                SELECT * FROM gold_member_versions
+                ORDER BY patient_id, precedence, data_quality_score DESC, match_probability DESC, source_patient_id
+            ) survivorship
+            GROUP BY patient_id
+            HAVING min(valid_from) = max(valid_from) AND NOT bool_or(absorbed)
+        ) c;
 
         -- An absorbed patient ends where the absorbing patient's own records (never the absorbed one's) begin.
         CREATE TEMP TABLE gold_absorbed ON COMMIT DROP AS
-        WITH absorbed AS MATERIALIZED (SELECT patient_id, source_system, source_patient_id FROM gold_members WHERE absorbed)
         SELECT ab.patient_id, min(v.valid_from) AS closed_at
-        FROM absorbed ab
+        FROM gold_members ab
         JOIN silver.patient_identity_map now ON now.source_system = ab.source_system AND now.source_patient_id = ab.source_patient_id
         JOIN silver.patient_identity_map sibling ON sibling.patient_id = now.patient_id
         JOIN gold.patient_record_versions v ON v.source_system = sibling.source_system AND v.source_patient_id = sibling.source_patient_id
-        WHERE NOT EXISTS (SELECT 1 FROM absorbed x
-                          WHERE x.patient_id = ab.patient_id AND x.source_system = sibling.source_system AND x.source_patient_id = sibling.source_patient_id)
+        LEFT JOIN gold_members own ON own.absorbed AND own.patient_id = ab.patient_id AND own.source_system = sibling.source_system AND own.source_patient_id = sibling.source_patient_id
+        WHERE ab.absorbed AND own.patient_id IS NULL
         GROUP BY ab.patient_id;
         INSERT INTO gold_absorbed (patient_id, closed_at)
-        SELECT DISTINCT patient_id, '-infinity'::timestamptz FROM gold_members
-        WHERE absorbed AND patient_id NOT IN (SELECT patient_id FROM gold_absorbed);
+        SELECT DISTINCT mb.patient_id, '-infinity'::timestamptz FROM gold_members mb
+        WHERE mb.absorbed AND NOT EXISTS (SELECT 1 FROM gold_absorbed ab WHERE ab.patient_id = mb.patient_id);
+        ANALYZE gold_absorbed;
+
+        -- An absorbed patient whose versions all begin at or after its merge has none left (the delete below would take
+        -- them all): it skips the as-of path.
+        CREATE TEMP TABLE gold_absorbed_gone ON COMMIT DROP AS
+        SELECT ab.patient_id FROM gold_absorbed ab
+        JOIN (SELECT patient_id, min(valid_from) AS first_from FROM gold_member_versions WHERE absorbed GROUP BY patient_id) f
+          ON f.patient_id = ab.patient_id
+        WHERE ab.closed_at <= f.first_from;
+        ANALYZE gold_absorbed_gone, gold_dim_new (patient_id);
+
+        -- The others (several source timestamps, or absorbed by a merge): every version with the interval in which it was
+        -- its record's latest. (Anti-joins, never NOT IN: a NOT IN list too large to hash is scanned once per row.)
+        CREATE TEMP TABLE gold_history_versions ON COMMIT DROP AS
+        SELECT v.*, lead(v.valid_from, 1, 'infinity') OVER (PARTITION BY v.patient_id, v.source_system, v.source_patient_id ORDER BY v.valid_from) AS valid_to
+        FROM gold_member_versions v
+        WHERE NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_id = v.patient_id)
+          AND NOT EXISTS (SELECT 1 FROM gold_absorbed_gone g WHERE g.patient_id = v.patient_id);
+        ANALYZE gold_history_versions (patient_id, valid_from);
 
         -- The golden record as of each source timestamp of the patient's records: the aggregates take the rows in the
         -- sub-select's order, survivorship's (source, latest, most complete, best matched), so that one sort serves all ten.
         CREATE TEMP TABLE gold_as_of ON COMMIT DROP AS
         SELECT patient_id, t,
-            {string.Join(",\n    ", Tracked.Where(c => c != "sex").Select(c => $"(array_agg({c}) FILTER (WHERE {c} IS NOT NULL))[1] AS {c}"))},
-            coalesce((array_agg(sex) FILTER (WHERE sex <> 'U'))[1], 'U') AS sex
+            {Survivorship}
         FROM (
             SELECT p.patient_id, p.t, {string.Join(", ", Tracked.Select(c => "v." + c))}
-            FROM (SELECT DISTINCT patient_id, valid_from AS t FROM gold_member_versions) p
-            JOIN gold_member_versions v ON v.patient_id = p.patient_id AND v.valid_from <= p.t AND p.t < v.valid_to
+            FROM (SELECT DISTINCT patient_id, valid_from AS t FROM gold_history_versions) p
+            JOIN gold_history_versions v ON v.patient_id = p.patient_id AND v.valid_from <= p.t AND p.t < v.valid_to
             ORDER BY p.patient_id, p.t, v.precedence, v.valid_from DESC, v.data_quality_score DESC, v.match_probability DESC, v.source_patient_id
         ) survivorship
         GROUP BY patient_id, t;
 
         -- Consecutive equal records collapse into one version; intervals run to the next version (or the merge, or infinity).
-        CREATE TEMP TABLE gold_dim_new ON COMMIT DROP AS
-        SELECT hashtextextended(c.patient_id || '|' || c.t::text, 0) AS patient_sk, c.patient_id,
-            c.age_years, gold.age_band(c.age_years) AS age_band, c.sex, coalesce(c.region, 'UNKNOWN') AS region, c.zip3, c.bmi, c.smoker,
-            c.children, c.charges, coalesce(c.insurance_plan, 'UNKNOWN') AS insurance_plan, c.coverage_start_date,
-            c.t AS effective_from,
+        INSERT INTO gold_dim_new ({string.Join(", ", DimColumns)})
+        SELECT {DimAttributes},
             CASE WHEN ab.patient_id IS NULL THEN lead(c.t, 1, 'infinity') OVER w
                  ELSE least(lead(c.t, 1, ab.closed_at) OVER w, ab.closed_at) END AS effective_to,
             ab.patient_id IS NULL AND lead(c.t) OVER w IS NULL AS is_current
@@ -157,7 +223,10 @@ public static class PatientDimension
         WINDOW w AS (PARTITION BY c.patient_id ORDER BY c.t);
         -- An absorbed patient's versions that begin at or after the merge never existed on their own.
         DELETE FROM gold_dim_new WHERE effective_from >= effective_to;
+        """;
 
+    /// <summary>Only rows that differ are deleted and inserted, so unchanged versions keep their rows.</summary>
+    private static readonly string ApplySql = $"""
         DELETE FROM gold.dim_patients d USING gold_affected a
         WHERE d.patient_id = a.patient_id
           AND NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_sk = d.patient_sk
@@ -167,26 +236,29 @@ public static class PatientDimension
         WHERE NOT EXISTS (SELECT 1 FROM gold.dim_patients d WHERE d.patient_sk = n.patient_sk);
         """;
 
-    /// <summary>A rebuild affects every patient silver knows or knew (the emptied members are simply silver's map).</summary>
-    private const string AllAffectedSql = """
-        INSERT INTO gold_affected (patient_id)
-        SELECT patient_id FROM silver.patient_identity_map
-        UNION
-        SELECT old_patient_id FROM silver.patient_identity_history WHERE old_patient_id IS NOT NULL;
-        ANALYZE gold_affected;
-
-        INSERT INTO gold.patient_members (source_system, source_patient_id, patient_id)
-        SELECT source_system, source_patient_id, patient_id FROM silver.patient_identity_map
-        ORDER BY source_system, source_patient_id;
+    /// <summary>A rebuild fills the emptied dimension: every new row goes in.</summary>
+    private static readonly string RebuildApplySql = $"""
+        INSERT INTO gold.dim_patients ({string.Join(", ", DimColumns)})
+        SELECT {string.Join(", ", DimColumns)} FROM gold_dim_new;
         """;
 
-    /// <summary>Brings the dimension up to date for a patients batch (or everything); fills <c>gold_affected</c> and returns its size.</summary>
+    /// <summary>
+    /// Brings the dimension up to date for a patients batch (or everything); fills <c>gold_affected</c> (not for a
+    /// rebuild, whose later steps take everything) and returns how many patients were affected.
+    /// </summary>
     public static async Task<long> RefreshAsync(GoldSql sql, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
         await sql.ExecuteAsync(CaptureSql, cancellationToken);
-        await sql.ExecuteAsync(sql.IsRebuild ? AllAffectedSql : AffectedSql, cancellationToken);
-        await sql.ExecuteAsync(VersionsSql, cancellationToken);
+        if (sql.IsRebuild)
+        {
+            await sql.ExecuteAsync(AllMembersSql, cancellationToken);
+            await sql.ExecuteAsync(VersionsSql + RebuildApplySql, cancellationToken);
+            return await sql.CountAsync("SELECT count(*) FROM (SELECT patient_id FROM gold_members GROUP BY patient_id) p", cancellationToken);
+        }
+
+        await sql.ExecuteAsync(AffectedSql, cancellationToken);
+        await sql.ExecuteAsync(MembersSql + VersionsSql + ApplySql, cancellationToken);
         return await sql.CountAsync("SELECT count(*) FROM gold_affected", cancellationToken);
     }
 }
