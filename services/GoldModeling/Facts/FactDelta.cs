@@ -34,5 +34,23 @@ internal sealed record FactDelta(string Name, string Fact, string Silver, string
         {_delta.ApplySql}
         """;
 
+    /// <summary>
+    /// Applies the scope (a rebuild: <paramref name="rebuildSql"/>) to the facts and returns how many delta rows it left in
+    /// <c>gold_&lt;name&gt;_delta</c>; out of scope (a batch of another entity that changed no patient), only the empty
+    /// delta is created, for the steps after.
+    /// </summary>
+    public async Task<long> ApplyAsync(GoldSql sql, bool inScope, bool patientsChanged, string rebuildSql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        if (!inScope)
+        {
+            await sql.ExecuteAsync($"CREATE TEMP TABLE gold_{Name}_delta ON COMMIT DROP AS SELECT -1 AS sign, f.* FROM {Fact} f WHERE false", cancellationToken);
+            return 0;
+        }
+
+        await sql.ExecuteAsync(sql.IsRebuild ? rebuildSql : Sql(patientsChanged), cancellationToken);
+        return await sql.CountAsync($"SELECT count(*) FROM gold_{Name}_delta", cancellationToken);
+    }
+
     private string List(string alias) => string.Join(", ", Columns.Select(c => alias + c));
 }

@@ -101,18 +101,9 @@ public static class MedicalEventFacts
         """;
 
     /// <summary>Applies the scope's event changes to the facts and the event marts; returns how many fact rows changed (delta rows).</summary>
-    /// <remarks>Out of scope (a batch of another entity that changed no patient), only the empty delta is created, for the steps after.</remarks>
     public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, bool patientsChanged, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(sql);
-        if (!inScope)
-        {
-            await sql.ExecuteAsync("CREATE TEMP TABLE gold_event_delta ON COMMIT DROP AS SELECT -1 AS sign, f.* FROM gold.fact_medical_events f WHERE false", cancellationToken);
-            return 0;
-        }
-
-        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : Delta.Sql(patientsChanged), cancellationToken);
-        var changed = await sql.CountAsync("SELECT count(*) FROM gold_event_delta", cancellationToken);
+        var changed = await Delta.ApplyAsync(sql, inScope, patientsChanged, RebuildSql, cancellationToken);
         if (changed > 0)
         {
             await sql.ExecuteAsync(sql.IsRebuild ? RebuildProviderPatientsSql : ProviderPatientsSql, cancellationToken);
