@@ -104,6 +104,27 @@ public sealed class GoldModelTests(DefaultDataSet data) : IClassFixture<DefaultD
     }
 
     [Fact]
+    public async Task FirstRebuild_IntoAnEmptyRecordVersionLog_CapturesSilverAndRebuildsTheLogsKey()
+    {
+        // Arrange: a new deployment over an existing silver: gold's record-version log is empty.
+        await _pipeline.ExecuteAsync("TRUNCATE gold.patient_record_versions");
+
+        // Act: the first rebuild fills the log without its key (built at the end); a second one finds everything captured.
+        await _pipeline.Model.RebuildAsync(CancellationToken.None);
+        var first = await _pipeline.SnapshotAsync();
+        var logged = await _pipeline.ScalarAsync<long>("SELECT count(*) FROM gold.patient_record_versions");
+        var keys = await _pipeline.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'gold.patient_record_versions'::regclass AND contype = 'p'");
+        await _pipeline.Model.RebuildAsync(CancellationToken.None);
+
+        // Assert: one version per silver record, the key back, and the same gold either way.
+        Assert.Equal(await _pipeline.ScalarAsync<long>("SELECT count(*) FROM silver.patient_records"), logged);
+        Assert.Equal(1, keys);
+        Assert.Equal(logged, await _pipeline.ScalarAsync<long>("SELECT count(*) FROM gold.patient_record_versions"));
+        GoldPipeline.AssertSame(first, await _pipeline.SnapshotAsync(), "after a rebuild that found the log filled");
+    }
+
+    [Fact]
     public async Task EveryAppliedBatch_IsRecordedAndAnnounced()
     {
         var refined = await _pipeline.ScalarAsync<long>("SELECT count(*) FROM silver.batches WHERE status = 'refined'");

@@ -135,23 +135,36 @@ public static class PatientMarts
         -- Rows of patients recomputed that are no longer current leave.
         {Patient360.DeltaSql("t.patient_id IN (SELECT patient_id FROM gold_p360_recompute)")}
 
-        -- The moved rows' delta straight from one read of their mart rows: the row out, the row with its claim columns moved in.
-        INSERT INTO gold_p360_delta (sign, {string.Join(", ", Columns)})
-        SELECT x.* FROM (
-            SELECT m.*, {string.Join(", ", MovedClaimColumns.Select(c => $"{c.Value} AS moved_{c.Key}"))}
+        {Patient360.ApplySql}
+
+        -- The moved rows: only their claim columns change, in place, from one read of their mart rows; the strata need
+        -- no more of them than these columns, before and after.
+        CREATE TEMP TABLE gold_p360_moved ON COMMIT DROP AS
+        SELECT q.* FROM (
+            SELECT m.patient_id, {StrataColumns("m.")}, {MovedClaimList("m.")},
+                {string.Join(", ", MovedClaimColumns.Select(c => $"{c.Value} AS moved_{c.Key}"))}
             FROM gold_p360_claim_moves c
             JOIN gold.mart_patient_360 m ON m.patient_id = c.patient_id
             LEFT JOIN silver.patients s ON s.patient_id = m.patient_id
         ) q
-        CROSS JOIN LATERAL (VALUES (-1, {string.Join(", ", Columns.Select(c => "q." + c))}),
-                                   (1, {string.Join(", ", Columns.Select(c => MovedClaimColumns.ContainsKey(c) ? "q.moved_" + c : "q." + c))}))
-            x(sign, {string.Join(", ", Columns)})
-        WHERE ({string.Join(", ", MovedClaimColumns.Keys.Select(c => "q." + c))}) IS DISTINCT FROM ({string.Join(", ", MovedClaimColumns.Keys.Select(c => "q.moved_" + c))});
-
-        {Patient360.ApplySql}
+        WHERE ({MovedClaimList("q.")}) IS DISTINCT FROM ({MovedClaimList("q.moved_")});
+        UPDATE gold.mart_patient_360 m SET ({MovedClaimList("")}) = ({MovedClaimList("x.moved_")})
+        FROM gold_p360_moved x WHERE m.patient_id = x.patient_id;
+        INSERT INTO gold_p360_delta (sign, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")})
+        SELECT -1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")} FROM gold_p360_moved
+        UNION ALL
+        SELECT 1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("moved_")} FROM gold_p360_moved;
 
         {StratificationSql}
         """;
+
+    /// <summary>The columns of patient 360 that place a patient in the risk strata and that a claims delta leaves alone.</summary>
+    private static string StrataColumns(string alias) => string.Join(", ", new[] { "region", "insurance_plan", "age_band", "smoker", "admissions" }.Select(c => alias + c));
+
+    /// <summary>The moved claim columns the strata add up (the risk category places the row, claims and their total are summed).</summary>
+    private static string StratifiedClaimColumns(string alias) => string.Join(", ", new[] { "risk_category", "claims", "claims_total" }.Select(c => alias + c));
+
+    private static string MovedClaimList(string alias) => string.Join(", ", MovedClaimColumns.Keys.Select(c => alias + c));
 
     private const string StratificationSql = """
         INSERT INTO gold.mart_risk_stratification AS m (risk_category, region, insurance_plan, age_band, patients, smokers, claims, claims_total, admissions)

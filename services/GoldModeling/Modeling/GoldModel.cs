@@ -41,6 +41,9 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     private static readonly string[] BulkFilledTables =
         ["gold.patient_members", "gold.dim_patients", "gold.fact_claims", "gold.fact_medical_events", "gold.provider_patients", "gold.mart_patient_360"];
 
+    /// <summary>The history of source record versions, which a rebuild keeps (silver cannot give it back).</summary>
+    private const string RecordVersionLog = "gold.patient_record_versions";
+
     /// <summary>
     /// A rebuild fills empty tables: their secondary indexes and the bulk-filled tables' keys (as the migrations define
     /// them, read from the catalog) are dropped first and built once at the end, which is several times cheaper than
@@ -107,10 +110,14 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         }
 
         await sql.ExecuteAsync("CREATE TEMP TABLE gold_affected (patient_id text PRIMARY KEY) ON COMMIT DROP", cancellationToken);
+        var firstCapture = false;
         if (sql.IsRebuild)
         {
             await sql.ExecuteAsync($"TRUNCATE gold.patient_members, gold.provider_patients, {string.Join(", ", AllTables)}", cancellationToken);
-            await sql.ExecuteAsync(DropIndexesSql, cancellationToken, ("bulk_filled", BulkFilledTables));
+
+            // An empty record-version log (a new deployment) is filled like the emptied tables, its key built at the end.
+            firstCapture = await sql.CountAsync($"SELECT count(*) FROM (SELECT FROM {RecordVersionLog} LIMIT 1) v", cancellationToken) == 0;
+            await sql.ExecuteAsync(DropIndexesSql, cancellationToken, ("bulk_filled", firstCapture ? [.. BulkFilledTables, RecordVersionLog] : BulkFilledTables));
         }
 
         var tables = new List<string>();
@@ -124,7 +131,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         }
 
         var affected = sql.IsRebuild || entity == Entities.Patients
-            ? await StepAsync("dimension", () => PatientDimension.RefreshAsync(sql, cancellationToken))
+            ? await StepAsync("dimension", () => PatientDimension.RefreshAsync(sql, firstCapture, cancellationToken))
             : 0;
         if (affected > 0)
         {
@@ -163,7 +170,8 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
 
             // The refilled tables have no statistics until autovacuum comes by: meanwhile the planner expects thousands of
             // claims per patient, and the query API's plans look costly enough to be JIT-compiled (150 ms for a 0.3 ms query).
-            await sql.ExecuteAsync($"ANALYZE {string.Join(", ", AllTables)}, gold.patient_members, gold.provider_patients", cancellationToken);
+            await sql.ExecuteAsync(
+                $"ANALYZE {string.Join(", ", AllTables)}, gold.patient_members, gold.provider_patients{(firstCapture ? ", " + RecordVersionLog : "")}", cancellationToken);
             tables = [.. AllTables];
         }
 

@@ -48,6 +48,17 @@ public static class PatientDimension
         WHERE ({string.Join(", ", Logged.Select(c => "v." + c))}) IS DISTINCT FROM ({string.Join(", ", Logged.Select(c => "excluded." + c))});
         """;
 
+    /// <summary>
+    /// The first capture into an empty log (a new deployment's first rebuild) has nothing to compare with: every record
+    /// goes in as it is, without the anti-join and the conflict checks (silver holds one row per source record, so one
+    /// version per key), and the rebuild builds the log's key after the fill, with the other keys.
+    /// </summary>
+    private static readonly string FirstCaptureSql = $"""
+        INSERT INTO gold.patient_record_versions (source_system, source_patient_id, valid_from, {string.Join(", ", Logged)})
+        SELECT r.source_system, r.source_patient_id, coalesce(r.source_updated_at, '-infinity'), {string.Join(", ", Logged.Select(c => "r." + c))}
+        FROM silver.patient_records r;
+        """;
+
     private const string AffectedSql = """
         -- Source records whose content or resolved patient changed: the batch's, and those identity resolution re-pointed.
         CREATE TEMP TABLE gold_changed_records ON COMMIT DROP AS
@@ -148,18 +159,20 @@ public static class PatientDimension
 
         -- Nearly every patient's record versions all carry one source timestamp: every version is in effect from then on,
         -- so the golden record is one GROUP BY in survivorship's order (source, most complete, best matched) and it is
-        -- the patient's only, current, version. One sort and one pass, with no as-of join.
+        -- the patient's only, current, version. One sort (of the columns it needs, without the absorbed patients, whose
+        -- members are all absorbed) and one pass, with no as-of join.
         CREATE TEMP TABLE gold_dim_new ON COMMIT DROP AS
         SELECT {DimAttributes}, 'infinity'::timestamptz AS effective_to, true AS is_current
         FROM (
             SELECT patient_id, min(valid_from) AS t,
                 {Survivorship}
             FROM (
-                SELECT * FROM gold_member_versions
+                SELECT patient_id, valid_from, {string.Join(", ", Tracked)} FROM gold_member_versions
+                WHERE NOT absorbed
                 ORDER BY patient_id, precedence, data_quality_score DESC, match_probability DESC, source_patient_id
             ) survivorship
             GROUP BY patient_id
-            HAVING min(valid_from) = max(valid_from) AND NOT bool_or(absorbed)
+            HAVING min(valid_from) = max(valid_from)
         ) c;
 
         -- An absorbed patient ends where the absorbing patient's own records (never the absorbed one's) begin.
@@ -246,10 +259,11 @@ public static class PatientDimension
     /// Brings the dimension up to date for a patients batch (or everything); fills <c>gold_affected</c> (not for a
     /// rebuild, whose later steps take everything) and returns how many patients were affected.
     /// </summary>
-    public static async Task<long> RefreshAsync(GoldSql sql, CancellationToken cancellationToken)
+    /// <param name="firstCapture">The log is empty and its key dropped (a rebuild's first capture, see <see cref="FirstCaptureSql"/>).</param>
+    public static async Task<long> RefreshAsync(GoldSql sql, bool firstCapture, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        await sql.ExecuteAsync(CaptureSql, cancellationToken);
+        await sql.ExecuteAsync(firstCapture ? FirstCaptureSql : CaptureSql, cancellationToken);
         if (sql.IsRebuild)
         {
             await sql.ExecuteAsync(AllMembersSql, cancellationToken);
