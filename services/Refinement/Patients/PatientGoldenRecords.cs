@@ -33,30 +33,25 @@ public static class PatientGoldenRecords
             silver.risk_category(g.age_years, g.bmi, g.smoker, coalesce(c.total, 0)), g.data_quality_score, g.effective_date,
             g.attribute_sources
         FROM (
-            SELECT b.patient_id,
-                {string.Join(",\n        ", Attributes.Select(a => $"CASE WHEN b.{a} IS NULL AND s.records > 1 THEN {Fallback(a, $"r.{a} IS NOT NULL")} ELSE b.{a} END AS {a}"))},
-                CASE WHEN b.sex = 'U' AND s.records > 1 THEN coalesce({Fallback("sex", "r.sex <> 'U'")}, 'U') ELSE b.sex END AS sex,
-                s.records AS source_records, s.source_systems, s.data_quality_score, s.effective_date,
+            -- One pass over each patient's records in survivorship's order: the aggregates take the rows in the sub-select's
+            -- order, so the first row that has an attribute is the record it survives from.
+            SELECT patient_id,
+                {string.Join(",\n        ", Attributes.Select(a => $"(array_agg({a}) FILTER (WHERE {a} IS NOT NULL))[1] AS {a}"))},
+                coalesce((array_agg(sex) FILTER (WHERE sex <> 'U'))[1], 'U') AS sex,
+                count(*)::smallint AS source_records, array_agg(DISTINCT source_system) AS source_systems,
+                round(avg(data_quality_score), 3) AS data_quality_score,
+                coalesce(max(source_updated_at), max(processed_at)) AS effective_date,
                 jsonb_strip_nulls(jsonb_build_object(
-                    {string.Join(",\n            ", Attributes.Select(a => $"'{a}', CASE WHEN b.{a} IS NOT NULL THEN b.source_system WHEN s.records > 1 THEN {Fallback("source_system", $"r.{a} IS NOT NULL")} END"))},
-                    'sex', CASE WHEN b.sex = 'U' AND s.records > 1 THEN coalesce({Fallback("source_system", "r.sex <> 'U'")}, b.source_system) ELSE b.source_system END)) AS attribute_sources
+                    {string.Join(",\n            ", Attributes.Select(a => $"'{a}', (array_agg(source_system) FILTER (WHERE {a} IS NOT NULL))[1]"))},
+                    'sex', coalesce((array_agg(source_system) FILTER (WHERE sex <> 'U'))[1], (array_agg(source_system))[1]))) AS attribute_sources
             FROM (
-                -- Each patient's most trusted record, which has most attributes: the others are looked up only when it lacks one.
-                SELECT DISTINCT ON (m.patient_id) m.patient_id, r.*
+                SELECT m.patient_id, r.*
                 FROM affected_patients a
                 JOIN silver.patient_identity_map m ON m.patient_id = a.patient_id
                 JOIN silver.patient_records r ON r.source_system = m.source_system AND r.source_patient_id = m.source_patient_id
                 ORDER BY m.patient_id, {Precedence}
-            ) b
-            JOIN (
-                SELECT m.patient_id, count(*)::smallint AS records, array_agg(DISTINCT r.source_system) AS source_systems,
-                    round(avg(r.data_quality_score), 3) AS data_quality_score,
-                    coalesce(max(r.source_updated_at), max(r.processed_at)) AS effective_date
-                FROM affected_patients a
-                JOIN silver.patient_identity_map m ON m.patient_id = a.patient_id
-                JOIN silver.patient_records r ON r.source_system = m.source_system AND r.source_patient_id = m.source_patient_id
-                GROUP BY m.patient_id
-            ) s ON s.patient_id = b.patient_id
+            ) r
+            GROUP BY patient_id
         ) g
         LEFT JOIN (
             SELECT cl.patient_id, sum(cl.claim_amount) AS total
@@ -68,17 +63,13 @@ public static class PatientGoldenRecords
         WHERE ({string.Join(", ", Columns.Select(c => "p." + c))}) IS DISTINCT FROM ({string.Join(", ", Columns.Select(c => "excluded." + c))});
         """;
 
-    /// <summary>The attribute from the patient's most trusted record that has it (<paramref name="present"/> over alias r).</summary>
-    private static string Fallback(string attribute, string present) => $"""
-        (SELECT r.{attribute} FROM silver.patient_identity_map m
-         JOIN silver.patient_records r ON r.source_system = m.source_system AND r.source_patient_id = m.source_patient_id
-         WHERE m.patient_id = b.patient_id AND {present} ORDER BY {Precedence} LIMIT 1)
-        """;
-
-    /// <summary>Survivorship precedence: source priority (the EHR is the system of record), then recency, completeness and match confidence.</summary>
+    /// <summary>
+    /// Survivorship precedence: source priority (the EHR is the system of record), then recency, completeness and match
+    /// confidence; the source record id settles a tie, so that the same records always give the same golden record.
+    /// </summary>
     private const string Precedence =
         "CASE r.source_system WHEN 'EHR_SYSTEM' THEN 1 WHEN 'ADT_SYSTEM' THEN 2 ELSE 3 END, r.source_updated_at DESC NULLS LAST, "
-        + "r.data_quality_score DESC, m.match_probability DESC";
+        + "r.data_quality_score DESC, m.match_probability DESC, r.source_patient_id";
 
     /// <summary>The risk category of the patients in <c>affected_patients</c>, after their claims changed (the rest of their record did not).</summary>
     private const string RefreshRiskSql = """
