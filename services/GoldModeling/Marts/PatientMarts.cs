@@ -93,11 +93,11 @@ public static class PatientMarts
     };
 
     private static readonly string Patient360Sql = $"""
-        -- Patients whose row is recomputed from their facts: their versions or their events changed (or they have no row yet).
+        -- Patients whose row is recomputed from their facts: their versions or their events changed (or, found below, they
+        -- have no row yet).
         CREATE TEMP TABLE gold_p360_recompute ON COMMIT DROP AS
         SELECT patient_id FROM gold_affected
-        UNION SELECT patient_id FROM gold_event_delta
-        UNION SELECT d.patient_id FROM gold_claim_delta d WHERE NOT EXISTS (SELECT 1 FROM gold.mart_patient_360 m WHERE m.patient_id = d.patient_id);
+        UNION SELECT patient_id FROM gold_event_delta;
         ANALYZE gold_p360_recompute;
 
         -- Patients whose claims alone changed (a claims batch): their claim columns move by the claims delta instead of
@@ -122,6 +122,23 @@ public static class PatientMarts
             GROUP BY patient_id
         ) dates ON dates.patient_id = totals.patient_id;
 
+        -- The moved rows: only their claim columns change, in place, from one read of their mart rows; the strata need
+        -- no more of them than these columns, before and after. A patient without a row yet is recomputed instead.
+        CREATE TEMP TABLE gold_p360_moved ON COMMIT DROP AS
+        SELECT q.* FROM (
+            SELECT c.patient_id, m.patient_id IS NULL AS unseen, {StrataColumns("m.")}, {MovedClaimList("m.")},
+                {string.Join(", ", MovedClaimColumns.Select(c => $"{c.Value} AS moved_{c.Key}"))}
+            FROM gold_p360_claim_moves c
+            LEFT JOIN gold.mart_patient_360 m ON m.patient_id = c.patient_id
+            LEFT JOIN silver.patients s ON s.patient_id = m.patient_id
+        ) q
+        WHERE q.unseen OR ({MovedClaimList("q.")}) IS DISTINCT FROM ({MovedClaimList("q.moved_")});
+        INSERT INTO gold_p360_recompute SELECT patient_id FROM gold_p360_moved WHERE unseen;
+        DELETE FROM gold_p360_moved WHERE unseen;
+        ANALYZE gold_p360_recompute;
+        UPDATE gold.mart_patient_360 m SET ({MovedClaimList("")}) = ({MovedClaimList("x.moved_")})
+        FROM gold_p360_moved x WHERE m.patient_id = x.patient_id;
+
         CREATE TEMP TABLE gold_p360_claims ON COMMIT DROP AS
         SELECT f.* FROM gold.fact_claims f JOIN gold_p360_recompute p ON p.patient_id = f.patient_id;
         CREATE TEMP TABLE gold_p360_events ON COMMIT DROP AS
@@ -137,19 +154,7 @@ public static class PatientMarts
 
         {Patient360.ApplySql}
 
-        -- The moved rows: only their claim columns change, in place, from one read of their mart rows; the strata need
-        -- no more of them than these columns, before and after.
-        CREATE TEMP TABLE gold_p360_moved ON COMMIT DROP AS
-        SELECT q.* FROM (
-            SELECT m.patient_id, {StrataColumns("m.")}, {MovedClaimList("m.")},
-                {string.Join(", ", MovedClaimColumns.Select(c => $"{c.Value} AS moved_{c.Key}"))}
-            FROM gold_p360_claim_moves c
-            JOIN gold.mart_patient_360 m ON m.patient_id = c.patient_id
-            LEFT JOIN silver.patients s ON s.patient_id = m.patient_id
-        ) q
-        WHERE ({MovedClaimList("q.")}) IS DISTINCT FROM ({MovedClaimList("q.moved_")});
-        UPDATE gold.mart_patient_360 m SET ({MovedClaimList("")}) = ({MovedClaimList("x.moved_")})
-        FROM gold_p360_moved x WHERE m.patient_id = x.patient_id;
+        -- The moved rows join the delta (their rows changed above).
         INSERT INTO gold_p360_delta (sign, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")})
         SELECT -1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")} FROM gold_p360_moved
         UNION ALL
