@@ -170,8 +170,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
 
             // The refilled tables have no statistics until autovacuum comes by: meanwhile the planner expects thousands of
             // claims per patient, and the query API's plans look costly enough to be JIT-compiled (150 ms for a 0.3 ms query).
-            await sql.ExecuteAsync(
-                $"ANALYZE {string.Join(", ", AllTables)}, gold.patient_members, gold.provider_patients{(firstCapture ? ", " + RecordVersionLog : "")}", cancellationToken);
+            await sql.ExecuteAsync($"ANALYZE {string.Join(", ", AllTables)}, gold.patient_members, gold.provider_patients, {RecordVersionLog}", cancellationToken);
             tables = [.. AllTables];
         }
 
