@@ -29,7 +29,7 @@ public sealed class GoldScenario : IScenario
 {
     public string Name => "gold";
 
-    public string Description => "Gold build from --patients N silver (kept between runs): full build, 100k-claim incremental batch, query API p95";
+    public string Description => "Gold build from --patients N silver (kept between runs): full build, three 100k-claim incremental batches, query API p95";
 
     public async Task<BenchResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
@@ -74,34 +74,22 @@ public sealed class GoldScenario : IScenario
         var fullSeconds = full.Elapsed.TotalSeconds;
         await CheckAsync(dataSource, silverClaims, silverEvents, silverPatients, cancellationToken);
 
-        // 3. An incremental batch of 100,000 claim corrections: a sample of silver claims re-stated (amount + 1, status moved on)
-        // under a new silver batch, as refinement's merge leaves them, then applied as the SilverBatchRefined consumer does.
-        var batchId = Guid.NewGuid();
-        await using (var correct = dataSource.CreateCommand("""
-            INSERT INTO silver.batches (batch_id, entity, file_id, file_name, status, bronze_rows, rows_written)
-            VALUES (@batch, 'claims', @batch, 'bench-gold-corrections.csv', 'refined', 100000, 100000);
-            UPDATE silver.claims c
-            SET claim_amount = c.claim_amount + 1,
-                claim_status = CASE c.claim_status WHEN 'submitted' THEN 'approved' WHEN 'approved' THEN 'paid' ELSE c.claim_status END,
-                _batch_id = @batch, processed_at = now()
-            FROM (SELECT claim_id FROM silver.claims ORDER BY md5(claim_id || @batch::text) LIMIT 100000) s
-            WHERE c.claim_id = s.claim_id;
-            """))
+        // 3. Incremental batches of 100,000 claim corrections each, applied as the SilverBatchRefined consumer does. The first
+        // comes straight after the rebuild and pays for what a fresh table costs its first writer (hint bits on every page
+        // it reads); the later ones are the steady state. Each is reported.
+        var incrementals = new List<(double Seconds, GoldRefresh Applied)>();
+        for (var run = 0; run < IncrementalBatches; run++)
         {
-            correct.CommandTimeout = 0;
-            correct.Parameters.AddWithValue("batch", batchId);
-            await correct.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await ExecuteAsync(dataSource, "ANALYZE silver.claims", cancellationToken);
-        var incremental = Stopwatch.StartNew();
-        var applied = await model.ApplyBatchAsync(batchId, "claims", cancellationToken);
-        var incrementalSeconds = incremental.Elapsed.TotalSeconds;
-        await CheckAsync(dataSource, silverClaims, silverEvents, silverPatients, cancellationToken);
-        var changedFacts = await IngestScenario.ScalarAsync(dataSource, $"SELECT count(*) FROM gold.fact_claims f JOIN silver.claims c USING (claim_id) WHERE c._batch_id = '{batchId}' AND f.claim_amount = c.claim_amount", cancellationToken);
-        if (changedFacts != 100_000)
-        {
-            throw new InvalidOperationException($"The incremental batch left {changedFacts} of its 100,000 corrected claims in gold.");
+            var batchId = await CorrectClaimsAsync(dataSource, cancellationToken);
+            var incremental = Stopwatch.StartNew();
+            var applied = await model.ApplyBatchAsync(batchId, "claims", cancellationToken);
+            incrementals.Add((incremental.Elapsed.TotalSeconds, applied));
+            await CheckAsync(dataSource, silverClaims, silverEvents, silverPatients, cancellationToken);
+            var changedFacts = await IngestScenario.ScalarAsync(dataSource, $"SELECT count(*) FROM gold.fact_claims f JOIN silver.claims c USING (claim_id) WHERE c._batch_id = '{batchId}' AND f.claim_amount = c.claim_amount", cancellationToken);
+            if (changedFacts != 100_000)
+            {
+                throw new InvalidOperationException($"The incremental batch left {changedFacts} of its 100,000 corrected claims in gold.");
+            }
         }
 
         // 4. Every mart endpoint with its default filters, through HTTP: p50 and p95 of sequential requests after a warm-up.
@@ -112,11 +100,15 @@ public sealed class GoldScenario : IScenario
             new("baseline: copy facts with current patient (CTAS)", baselineSeconds, "s"),
             new("full gold build", fullSeconds, "s"),
             new("full build / baseline", fullSeconds / baselineSeconds, "ratio"),
-            new("incremental 100k claim corrections", incrementalSeconds, "s"),
-            new("incremental: patients affected", applied.AffectedPatients, "patients"),
         };
         metrics.AddRange(rebuilt.StepMilliseconds.Select(s => new Metric($"full build step: {s.Key}", s.Value / 1000.0, "s")));
-        metrics.AddRange(applied.StepMilliseconds.Select(s => new Metric($"incremental step: {s.Key}", s.Value / 1000.0, "s")));
+        foreach (var ((seconds, applied), run) in incrementals.Select((r, i) => (r, i + 1)))
+        {
+            metrics.Add(new($"incremental 100k claim corrections, batch {run}{(run == 1 ? " (first after the rebuild)" : "")}", seconds, "s"));
+            metrics.Add(new($"incremental batch {run}: patients affected", applied.AffectedPatients, "patients"));
+            metrics.AddRange(applied.StepMilliseconds.Select(s => new Metric($"incremental batch {run} step: {s.Key}", s.Value / 1000.0, "s")));
+        }
+
         using var client = new HttpClient { BaseAddress = new Uri(gold.Urls.First()) };
         foreach (var mart in MartCatalog.All)
         {
@@ -147,7 +139,37 @@ public sealed class GoldScenario : IScenario
             + "silver claims and events joined to silver.patients: the copy without history or marts), then GoldModel.RebuildAsync "
             + "(capture of record versions, SCD2 dimension, both facts, every mart), then one silver claims batch of 100,000 corrections "
             + "(a hashed sample of silver.claims re-stated under a new batch id; this changes the kept silver a little every run) applied by "
-            + "GoldModel.ApplyBatchAsync, then 100 timed GET requests per mart endpoint (after 20 untimed) over loopback HTTP, one at a time.");
+            + "GoldModel.ApplyBatchAsync (the first straight after the rebuild), then 100 timed GET requests per mart endpoint (after 20 untimed) over loopback HTTP, one at a time.");
+    }
+
+    /// <summary>How many claim-correction batches follow the rebuild (the first pays the fresh tables' first-writer costs).</summary>
+    private const int IncrementalBatches = 3;
+
+    /// <summary>
+    /// Re-states a hashed sample of 100,000 silver claims (amount + 1, status moved on) under a new silver batch, as
+    /// refinement's merge leaves a batch of corrections, and returns the batch's id.
+    /// </summary>
+    private static async Task<Guid> CorrectClaimsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var batchId = Guid.NewGuid();
+        await using (var correct = dataSource.CreateCommand("""
+            INSERT INTO silver.batches (batch_id, entity, file_id, file_name, status, bronze_rows, rows_written)
+            VALUES (@batch, 'claims', @batch, 'bench-gold-corrections.csv', 'refined', 100000, 100000);
+            UPDATE silver.claims c
+            SET claim_amount = c.claim_amount + 1,
+                claim_status = CASE c.claim_status WHEN 'submitted' THEN 'approved' WHEN 'approved' THEN 'paid' ELSE c.claim_status END,
+                _batch_id = @batch, processed_at = now()
+            FROM (SELECT claim_id FROM silver.claims ORDER BY md5(claim_id || @batch::text) LIMIT 100000) s
+            WHERE c.claim_id = s.claim_id;
+            """))
+        {
+            correct.CommandTimeout = 0;
+            correct.Parameters.AddWithValue("batch", batchId);
+            await correct.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await ExecuteAsync(dataSource, "ANALYZE silver.claims", cancellationToken);
+        return batchId;
     }
 
     private static WebApplication BuildGold(string medallion, string messaging)

@@ -75,7 +75,8 @@ public sealed class ArrivalOrderTests : IAsyncLifetime
                    OR NOT EXISTS (SELECT 1 FROM silver.patient_identity_history h WHERE h.old_patient_id = d.patient_id)
                    OR EXISTS (SELECT 1 FROM gold.fact_claims f WHERE f.patient_sk = d.patient_sk)
                    OR EXISTS (SELECT 1 FROM gold.fact_medical_events f WHERE f.patient_sk = d.patient_sk)
-                   OR EXISTS (SELECT 1 FROM gold.mart_patient_360 p WHERE p.patient_id = d.patient_id))
+                   OR EXISTS (SELECT 1 FROM gold.mart_patient_360 p WHERE p.patient_id = d.patient_id)
+                   OR EXISTS (SELECT 1 FROM gold.mart_patient_claims p WHERE p.patient_id = d.patient_id))
             """, r => r.GetString(0));
         Assert.Empty(wrong);
     }
@@ -90,6 +91,7 @@ public sealed class ArrivalOrderTests : IAsyncLifetime
                  silver.superseded, pii.patient_records, quality.expectation_results;
         TRUNCATE gold.batches, gold.patient_record_versions, gold.patient_members, gold.dim_patients, gold.fact_claims, gold.fact_medical_events,
                  gold.mart_claims_cost, gold.mart_claims_cost_all_years, gold.mart_monthly_financials, gold.mart_utilization, gold.mart_weekly_events, gold.provider_patients,
-                 gold.mart_provider_performance, gold.mart_patient_360, gold.mart_risk_stratification, gold.mart_hipaa_compliance;
+                 gold.mart_provider_performance, gold.mart_patient_360, gold.mart_patient_claims, gold.mart_risk_stratification,
+                 gold.mart_hipaa_compliance;
         """);
 }

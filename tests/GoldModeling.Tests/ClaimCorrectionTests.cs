@@ -45,10 +45,10 @@ public sealed class ClaimCorrectionTests(DefaultDataSet data) : IClassFixture<De
         var incremental = await _pipeline.SnapshotAsync();
         await _pipeline.Model.RebuildAsync(CancellationToken.None);
 
-        // Assert: the batch changed patient 360 rows, and gold is what a rebuild makes of the corrected silver.
+        // Assert: the batch changed patient claims rows, and gold is what a rebuild makes of the corrected silver.
         Assert.True(corrected > 100, $"the batch should correct claims, corrected {corrected}");
-        Assert.True(applied.AffectedPatients > 50, $"patient 360 rows should change, {applied.AffectedPatients} did");
-        Assert.NotEqual(p360Before["gold.mart_patient_360"], incremental["gold.mart_patient_360"]);
+        Assert.True(applied.AffectedPatients > 50, $"patient claims rows should change, {applied.AffectedPatients} did");
+        Assert.NotEqual(p360Before["gold.mart_patient_claims"], incremental["gold.mart_patient_claims"]);
         GoldPipeline.AssertSame(await _pipeline.SnapshotAsync(), incremental, "after the corrections batch (rebuild expected, incremental actual)");
     }
 }

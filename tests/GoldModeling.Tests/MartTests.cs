@@ -74,19 +74,11 @@ public sealed class MartTests(DefaultDataSet data) : IClassFixture<DefaultDataSe
         {
             "patient 360",
             """
-            SELECT patient_id, patient_sk, region, insurance_plan, claims, claims_total, approved_total, paid_total, denied_claims,
-                   first_claim_date, last_claim_date, events, admissions, lab_results, stay_days, last_admission_at
+            SELECT patient_id, patient_sk, region, insurance_plan, events, admissions, lab_results, stay_days, last_admission_at
             FROM gold.mart_patient_360
             """,
             """
             SELECT d.patient_id, d.patient_sk, d.region, d.insurance_plan,
-                   (SELECT count(*) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id),
-                   (SELECT coalesce(sum(claim_amount), 0) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id),
-                   (SELECT coalesce(sum(claim_amount), 0) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id AND claim_status = 'approved'),
-                   (SELECT coalesce(sum(claim_amount), 0) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id AND claim_status = 'paid'),
-                   (SELECT count(*) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id AND claim_status = 'denied'),
-                   (SELECT min(claim_date) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id),
-                   (SELECT max(claim_date) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id),
                    (SELECT count(*) FROM gold.fact_medical_events e WHERE e.patient_id = d.patient_id),
                    (SELECT count(*) FROM gold.fact_medical_events e WHERE e.patient_id = d.patient_id AND event_type = 'admission'),
                    (SELECT count(*) FROM gold.fact_medical_events e WHERE e.patient_id = d.patient_id AND event_type = 'lab_result'),
@@ -96,11 +88,31 @@ public sealed class MartTests(DefaultDataSet data) : IClassFixture<DefaultDataSe
             """
         },
         {
+            "patient claims",
+            """
+            SELECT patient_id, region, insurance_plan, age_band, smoker, admissions, claims, claims_total, approved_total, paid_total,
+                   denied_claims, first_claim_date, last_claim_date
+            FROM gold.mart_patient_claims
+            """,
+            """
+            SELECT d.patient_id, d.region, d.insurance_plan, d.age_band, d.smoker,
+                   (SELECT count(*) FROM gold.fact_medical_events e WHERE e.patient_id = d.patient_id AND event_type = 'admission'),
+                   (SELECT count(*) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id),
+                   (SELECT coalesce(sum(claim_amount), 0) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id),
+                   (SELECT coalesce(sum(claim_amount), 0) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id AND claim_status = 'approved'),
+                   (SELECT coalesce(sum(claim_amount), 0) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id AND claim_status = 'paid'),
+                   (SELECT count(*) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id AND claim_status = 'denied'),
+                   (SELECT min(claim_date) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id),
+                   (SELECT max(claim_date) FROM gold.fact_claims f WHERE f.patient_id = d.patient_id)
+            FROM gold.dim_patients d WHERE d.is_current
+            """
+        },
+        {
             "risk stratification",
             "SELECT risk_category, region, insurance_plan, age_band, patients, smokers, claims, claims_total, admissions FROM gold.mart_risk_stratification",
             """
             SELECT risk_category, region, insurance_plan, age_band, count(*), count(*) FILTER (WHERE smoker), sum(claims), sum(claims_total), sum(admissions)
-            FROM gold.mart_patient_360 GROUP BY 1, 2, 3, 4
+            FROM gold.mart_patient_claims GROUP BY 1, 2, 3, 4
             """
         },
     };
@@ -127,7 +139,7 @@ public sealed class MartTests(DefaultDataSet data) : IClassFixture<DefaultDataSe
         var monthly = await _pipeline.ScalarAsync<decimal>("SELECT sum(claimed_amount) FROM gold.mart_monthly_financials");
         var cost = await _pipeline.ScalarAsync<decimal>("SELECT sum(total_amount) FROM gold.mart_claims_cost");
         var allYears = await _pipeline.ScalarAsync<decimal>("SELECT sum(total_amount) FROM gold.mart_claims_cost_all_years");
-        var patients = await _pipeline.ScalarAsync<decimal>("SELECT sum(claims_total) FROM gold.mart_patient_360");
+        var patients = await _pipeline.ScalarAsync<decimal>("SELECT sum(claims_total) FROM gold.mart_patient_claims");
         var strata = await _pipeline.ScalarAsync<decimal>("SELECT sum(claims_total) FROM gold.mart_risk_stratification");
         var stay = await _pipeline.ScalarAsync<decimal>("SELECT coalesce(sum(length_of_stay_days), 0) FROM silver.medical_events");
 
@@ -145,9 +157,9 @@ public sealed class MartTests(DefaultDataSet data) : IClassFixture<DefaultDataSe
     public async Task RiskCategory_IsSilversForEveryCurrentPatient()
     {
         var differing = await _pipeline.ScalarAsync<long>("""
-            SELECT count(*) FROM gold.mart_patient_360 p JOIN silver.patients s USING (patient_id) WHERE p.risk_category <> s.patient_risk_category
+            SELECT count(*) FROM gold.mart_patient_claims p JOIN silver.patients s USING (patient_id) WHERE p.risk_category <> s.patient_risk_category
             """);
-        var patients = await _pipeline.ScalarAsync<long>("SELECT count(*) FROM gold.mart_patient_360");
+        var patients = await _pipeline.ScalarAsync<long>("SELECT count(*) FROM gold.mart_patient_claims");
 
         Assert.Equal(0, differing);
         Assert.Equal(await _pipeline.ScalarAsync<long>("SELECT count(*) FROM silver.patients"), patients);

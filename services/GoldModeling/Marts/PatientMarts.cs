@@ -3,42 +3,35 @@ using HealthMedallion.GoldModeling.Modeling;
 namespace HealthMedallion.GoldModeling.Marts;
 
 /// <summary>
-/// The patient-grained marts: <c>gold.mart_patient_360</c> recomputed for the patients whose versions or events a
-/// refresh changed and moved by the claims delta for those whose claims alone changed, <c>gold.mart_risk_stratification</c>
-/// kept by the signed delta of those patient rows, and <c>gold.mart_hipaa_compliance</c>, whose checks are cheap enough
-/// to run whole every time.
+/// The patient-grained marts. <c>gold.mart_patient_360</c> (demographics and utilization) and
+/// <c>gold.mart_patient_claims</c> (lifetime claims and the stratum the patient counts in) are recomputed for the patients
+/// whose versions or events a refresh changed; for those whose claims alone changed, the claims row moves by the claims
+/// delta. <c>gold.mart_risk_stratification</c> is kept by the signed delta of the patient claims rows, and
+/// <c>gold.mart_hipaa_compliance</c>, whose checks are cheap enough, is run whole every time.
 /// </summary>
 public static class PatientMarts
 {
-    public static readonly string[] Columns =
+    private static readonly string[] Columns =
     [
-        "patient_id", "patient_sk", "age_years", "age_band", "sex", "region", "zip3", "insurance_plan", "bmi", "smoker", "risk_category",
-        "claims", "claims_total", "approved_total", "paid_total", "denied_claims", "first_claim_date", "last_claim_date", "events",
-        "admissions", "lab_results", "stay_days", "last_admission_at", "last_admission_provider", "latest_labs",
+        "patient_id", "patient_sk", "age_years", "age_band", "sex", "region", "zip3", "insurance_plan", "bmi", "smoker",
+        "events", "admissions", "lab_results", "stay_days", "last_admission_at", "last_admission_provider", "latest_labs",
+    ];
+
+    private static readonly string[] ClaimColumns =
+    [
+        "patient_id", "risk_category", "region", "insurance_plan", "age_band", "age_years", "bmi", "smoker", "admissions",
+        "claims", "claims_total", "approved_total", "paid_total", "denied_claims", "first_claim_date", "last_claim_date",
     ];
 
     /// <summary>
     /// The patient 360 rows of the current patients: all of them from the facts, or those in <c>gold_p360_recompute</c>
-    /// from their facts, read once into <c>gold_p360_claims</c> and <c>gold_p360_events</c>.
+    /// from their events, read once into <c>gold_p360_events</c>.
     /// </summary>
     private static string Rows(bool all) => $"""
         SELECT d.patient_id, d.patient_sk, d.age_years, d.age_band, d.sex, d.region, d.zip3, d.insurance_plan, d.bmi, d.smoker,
-            coalesce(s.patient_risk_category, 'LOW'),
-            coalesce(c.claims, 0), coalesce(c.claims_total, 0), coalesce(c.approved_total, 0), coalesce(c.paid_total, 0),
-            coalesce(c.denied_claims, 0), c.first_claim_date, c.last_claim_date,
             coalesce(e.events, 0), coalesce(e.admissions, 0), coalesce(e.lab_results, 0), coalesce(e.stay_days, 0),
             la.event_date, la.medical_provider, coalesce(lb.latest_labs, jsonb_build_object())
         FROM {(all ? "gold.dim_patients d" : "gold_p360_recompute p JOIN gold.dim_patients d ON d.patient_id = p.patient_id")}
-        LEFT JOIN silver.patients s ON s.patient_id = d.patient_id
-        LEFT JOIN (
-            SELECT f.patient_id, count(*) AS claims, sum(f.claim_amount) AS claims_total,
-                coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'approved'), 0) AS approved_total,
-                coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'paid'), 0) AS paid_total,
-                count(*) FILTER (WHERE f.claim_status = 'denied') AS denied_claims,
-                min(f.claim_date) AS first_claim_date, max(f.claim_date) AS last_claim_date
-            FROM {(all ? "gold.fact_claims" : "gold_p360_claims")} f
-            GROUP BY f.patient_id
-        ) c ON c.patient_id = d.patient_id
         LEFT JOIN (
             SELECT f.patient_id, count(*) AS events, count(*) FILTER (WHERE f.event_type = 'admission') AS admissions,
                 count(*) FILTER (WHERE f.event_type = 'lab_result') AS lab_results, coalesce(sum(f.length_of_stay_days), 0) AS stay_days
@@ -64,19 +57,53 @@ public static class PatientMarts
         WHERE d.is_current
         """;
 
+    /// <summary>
+    /// The patient claims rows of the patient 360 rows just made (<paramref name="patients"/>: the mart, or
+    /// <c>gold_p360_rows</c>), whose stratum columns they take, with the claims of <paramref name="claims"/> (the facts,
+    /// or <c>gold_p360_claims</c>) and the risk category they give.
+    /// </summary>
+    private static string ClaimRows(string patients, string claims) => $"""
+        SELECT p.patient_id, {RiskCategory("p.", "coalesce(c.claims_total, 0)")}, p.region, p.insurance_plan, p.age_band, p.age_years, p.bmi,
+            p.smoker, p.admissions, coalesce(c.claims, 0), coalesce(c.claims_total, 0), coalesce(c.approved_total, 0), coalesce(c.paid_total, 0),
+            coalesce(c.denied_claims, 0), c.first_claim_date, c.last_claim_date
+        FROM {patients} p
+        LEFT JOIN (
+            SELECT f.patient_id, count(*) AS claims, sum(f.claim_amount) AS claims_total,
+                coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'approved'), 0) AS approved_total,
+                coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'paid'), 0) AS paid_total,
+                count(*) FILTER (WHERE f.claim_status = 'denied') AS denied_claims,
+                min(f.claim_date) AS first_claim_date, max(f.claim_date) AS last_claim_date
+            FROM {claims} f
+            GROUP BY f.patient_id
+        ) c ON c.patient_id = p.patient_id
+        """;
+
     private static readonly string RebuildSql = $"""
         INSERT INTO gold.mart_patient_360 ({string.Join(", ", Columns)})
         {Rows(all: true)};
-        CREATE TEMP VIEW gold_p360_delta AS SELECT 1 AS sign, m.* FROM gold.mart_patient_360 m;
+        INSERT INTO gold.mart_patient_claims ({string.Join(", ", ClaimColumns)})
+        {ClaimRows("gold.mart_patient_360", "gold.fact_claims")};
+        CREATE TEMP VIEW gold_patient_claims_delta AS SELECT 1 AS sign, m.* FROM gold.mart_patient_claims m;
         {StratificationSql}
         """;
 
     private static readonly SignedDelta Patient360 = new("p360", "gold.mart_patient_360", "patient_id", Columns);
 
-    /// <summary>The claim columns of patient 360, moved by <c>gold_p360_claim_moves</c> (alias c) from the mart's row (alias m).</summary>
+    private static readonly SignedDelta PatientClaims = new("patient_claims", "gold.mart_patient_claims", "patient_id", ClaimColumns);
+
+    /// <summary>
+    /// The patient's risk category: silver's rule (<c>silver.risk_category</c>, by which silver rates each patient from its
+    /// golden record and its claims) applied to the current version's age, BMI and smoking (alias) and its claims total.
+    /// Gold's current version is silver's golden record and its facts are silver's claims, so it gives silver's category
+    /// without reading a wide silver row per patient.
+    /// </summary>
+    private static string RiskCategory(string alias, string claimsTotal) =>
+        $"silver.risk_category({alias}age_years, {alias}bmi, {alias}smoker, {claimsTotal})";
+
+    /// <summary>The columns of patient claims moved by <c>gold_p360_claim_moves</c> (alias c) from the mart's row (alias m).</summary>
     private static readonly Dictionary<string, string> MovedClaimColumns = new()
     {
-        ["risk_category"] = "coalesce(s.patient_risk_category, 'LOW')", // silver re-rates a patient whose claims total changed
+        ["risk_category"] = RiskCategory("m.", "m.claims_total + c.claims_total"),
         ["claims"] = "m.claims + c.claims",
         ["claims_total"] = "m.claims_total + c.claims_total",
         ["approved_total"] = "m.approved_total + c.approved_total",
@@ -122,22 +149,28 @@ public static class PatientMarts
             GROUP BY patient_id
         ) dates ON dates.patient_id = totals.patient_id;
 
-        -- The moved rows: only their claim columns change, in place, from one read of their mart rows; the strata need
-        -- no more of them than these columns, before and after. A patient without a row yet is recomputed instead.
-        CREATE TEMP TABLE gold_p360_moved ON COMMIT DROP AS
-        SELECT q.* FROM (
-            SELECT c.patient_id, m.patient_id IS NULL AS unseen, {StrataColumns("m.")}, {MovedClaimList("m.")},
-                {string.Join(", ", MovedClaimColumns.Select(c => $"{c.Value} AS moved_{c.Key}"))}
-            FROM gold_p360_claim_moves c
-            LEFT JOIN gold.mart_patient_360 m ON m.patient_id = c.patient_id
-            LEFT JOIN silver.patients s ON s.patient_id = m.patient_id
-        ) q
-        WHERE q.unseen OR ({MovedClaimList("q.")}) IS DISTINCT FROM ({MovedClaimList("q.moved_")});
-        INSERT INTO gold_p360_recompute SELECT patient_id FROM gold_p360_moved WHERE unseen;
-        DELETE FROM gold_p360_moved WHERE unseen;
+        -- A patient without a claims row yet is recomputed instead.
+        INSERT INTO gold_p360_recompute
+        SELECT c.patient_id FROM gold_p360_claim_moves c
+        WHERE NOT EXISTS (SELECT 1 FROM gold.mart_patient_claims m WHERE m.patient_id = c.patient_id);
         ANALYZE gold_p360_recompute;
-        UPDATE gold.mart_patient_360 m SET ({MovedClaimList("")}) = ({MovedClaimList("x.moved_")})
-        FROM gold_p360_moved x WHERE m.patient_id = x.patient_id;
+
+        -- The others' claims rows move in place: only their claim columns and risk category change. The row as it was (m:
+        -- the same row, joined once more) and as it is now (t) go to the strata's delta, which needs no more of them.
+        CREATE TEMP TABLE gold_p360_moved ON COMMIT DROP AS
+        SELECT 0 AS sign, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")} FROM gold.mart_patient_claims WHERE false;
+        {SignedDelta.ProbingByKey($"""
+            WITH moved AS (
+                UPDATE gold.mart_patient_claims t SET ({MovedClaimList("")}) = ({string.Join(", ", MovedClaimColumns.Values)})
+                FROM gold_p360_claim_moves c JOIN gold.mart_patient_claims m ON m.patient_id = c.patient_id
+                WHERE t.patient_id = c.patient_id AND ({MovedClaimList("m.")}) IS DISTINCT FROM ({string.Join(", ", MovedClaimColumns.Values)})
+                RETURNING t.patient_id, {StrataColumns("t.")}, {StratifiedClaimColumns("m.", "m_")}, {StratifiedClaimColumns("t.", "t_")}
+            )
+            INSERT INTO gold_p360_moved
+            SELECT -1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("m_")} FROM moved
+            UNION ALL
+            SELECT 1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("t_")} FROM moved;
+            """)}
 
         CREATE TEMP TABLE gold_p360_claims ON COMMIT DROP AS
         SELECT f.* FROM gold.fact_claims f JOIN gold_p360_recompute p ON p.patient_id = f.patient_id;
@@ -148,26 +181,31 @@ public static class PatientMarts
         CREATE TEMP TABLE gold_p360_rows (LIKE gold.mart_patient_360) ON COMMIT DROP;
         INSERT INTO gold_p360_rows ({string.Join(", ", Columns)})
         {Rows(all: false)};
+        CREATE TEMP TABLE gold_patient_claims_rows (LIKE gold.mart_patient_claims) ON COMMIT DROP;
+        INSERT INTO gold_patient_claims_rows ({string.Join(", ", ClaimColumns)})
+        {ClaimRows("gold_p360_rows", "gold_p360_claims")};
 
         -- Rows of patients recomputed that are no longer current leave.
-        {Patient360.DeltaSql("t.patient_id IN (SELECT patient_id FROM gold_p360_recompute)")}
-
+        {Patient360.DeltaSql(Recomputed)}
         {Patient360.ApplySql}
+        {PatientClaims.DeltaSql(Recomputed)}
+        {PatientClaims.ApplySql}
 
         -- The moved rows join the delta (their rows changed above).
-        INSERT INTO gold_p360_delta (sign, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")})
-        SELECT -1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")} FROM gold_p360_moved
-        UNION ALL
-        SELECT 1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("moved_")} FROM gold_p360_moved;
+        INSERT INTO gold_patient_claims_delta (sign, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")})
+        SELECT * FROM gold_p360_moved;
 
         {StratificationSql}
         """;
 
-    /// <summary>The columns of patient 360 that place a patient in the risk strata and that a claims delta leaves alone.</summary>
+    private const string Recomputed = "t.patient_id IN (SELECT patient_id FROM gold_p360_recompute)";
+
+    /// <summary>The columns of patient claims that place a patient in the risk strata and that a claims delta leaves alone.</summary>
     private static string StrataColumns(string alias) => string.Join(", ", new[] { "region", "insurance_plan", "age_band", "smoker", "admissions" }.Select(c => alias + c));
 
     /// <summary>The moved claim columns the strata add up (the risk category places the row, claims and their total are summed).</summary>
-    private static string StratifiedClaimColumns(string alias) => string.Join(", ", new[] { "risk_category", "claims", "claims_total" }.Select(c => alias + c));
+    private static string StratifiedClaimColumns(string alias, string? renamedWith = null) =>
+        string.Join(", ", new[] { "risk_category", "claims", "claims_total" }.Select(c => renamedWith is null ? alias + c : $"{alias}{c} AS {renamedWith}{c}"));
 
     private static string MovedClaimList(string alias) => string.Join(", ", MovedClaimColumns.Keys.Select(c => alias + c));
 
@@ -175,7 +213,7 @@ public static class PatientMarts
         INSERT INTO gold.mart_risk_stratification AS m (risk_category, region, insurance_plan, age_band, patients, smokers, claims, claims_total, admissions)
         SELECT risk_category, region, insurance_plan, age_band, sum(sign), coalesce(sum(sign) FILTER (WHERE smoker), 0),
             sum(sign * claims), sum(sign * claims_total), sum(sign * admissions)
-        FROM gold_p360_delta
+        FROM gold_patient_claims_delta
         GROUP BY risk_category, region, insurance_plan, age_band
         ON CONFLICT (risk_category, region, insurance_plan, age_band) DO UPDATE
         SET patients = m.patients + excluded.patients, smokers = m.smokers + excluded.smokers, claims = m.claims + excluded.claims,
@@ -206,7 +244,7 @@ public static class PatientMarts
         FROM information_schema.columns WHERE table_schema = 'gold';
         """;
 
-    /// <summary>Refreshes the patient marts for the patients in scope (the HIPAA checks when the dimension changed); returns how many patient 360 rows changed.</summary>
+    /// <summary>Refreshes the patient marts for the patients in scope (the HIPAA checks when the dimension changed); returns how many patients' rows changed.</summary>
     public static async Task<long> RefreshAsync(GoldSql sql, bool dimensionChanged, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
@@ -218,6 +256,9 @@ public static class PatientMarts
 
         // A rebuild's delta is every row of the mart, one per patient: counting the rows spares a distinct count of them.
         return await sql.CountAsync(
-            sql.IsRebuild ? "SELECT count(*) FROM gold.mart_patient_360" : "SELECT count(DISTINCT patient_id) FROM gold_p360_delta", cancellationToken);
+            sql.IsRebuild
+                ? "SELECT count(*) FROM gold.mart_patient_360"
+                : "SELECT count(*) FROM (SELECT patient_id FROM gold_p360_delta UNION SELECT patient_id FROM gold_patient_claims_delta) p",
+            cancellationToken);
     }
 }

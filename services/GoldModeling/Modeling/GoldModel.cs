@@ -31,7 +31,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     [
         "gold.dim_patients", "gold.fact_claims", "gold.fact_medical_events", "gold.mart_claims_cost", "gold.mart_claims_cost_all_years", "gold.mart_monthly_financials",
         "gold.mart_utilization", "gold.mart_weekly_events", "gold.mart_provider_performance", "gold.mart_patient_360",
-        "gold.mart_risk_stratification", "gold.mart_hipaa_compliance",
+        "gold.mart_patient_claims", "gold.mart_risk_stratification", "gold.mart_hipaa_compliance",
     ];
 
     /// <summary>
@@ -39,7 +39,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// indexes and be built once at the end; the marts' keys stay, their upserts need them.
     /// </summary>
     private static readonly string[] BulkFilledTables =
-        ["gold.patient_members", "gold.dim_patients", "gold.fact_claims", "gold.fact_medical_events", "gold.provider_patients", "gold.mart_patient_360"];
+        ["gold.patient_members", "gold.dim_patients", "gold.fact_claims", "gold.fact_medical_events", "gold.provider_patients", "gold.mart_patient_360", "gold.mart_patient_claims"];
 
     /// <summary>The history of source record versions, which a rebuild keeps (silver cannot give it back).</summary>
     private const string RecordVersionLog = "gold.patient_record_versions";
@@ -153,7 +153,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         var patients = await StepAsync("patient marts", () => PatientMarts.RefreshAsync(sql, affected > 0, cancellationToken));
         if (patients > 0)
         {
-            tables.AddRange(["gold.mart_patient_360", "gold.mart_risk_stratification"]);
+            tables.AddRange(["gold.mart_patient_360", "gold.mart_patient_claims", "gold.mart_risk_stratification"]);
         }
 
         if (affected > 0)
@@ -165,7 +165,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         {
             // A rebuild's deltas are views over the rebuilt tables (every row counts once): temporary views outlive the
             // transaction, so they go with it.
-            await sql.ExecuteAsync("DROP VIEW gold_claim_delta, gold_event_delta, gold_p360_delta", cancellationToken);
+            await sql.ExecuteAsync("DROP VIEW gold_claim_delta, gold_event_delta, gold_patient_claims_delta", cancellationToken);
             await sql.ExecuteAsync(RecreateIndexesSql, cancellationToken);
 
             // The refilled tables have no statistics until autovacuum comes by: meanwhile the planner expects thousands of

@@ -7,7 +7,7 @@ namespace HealthMedallion.GoldModeling.Queries;
 /// <summary>
 /// The marts answered by PostgreSQL from the gold tables. Every value is a bound parameter; only the conditions for the
 /// filters actually given are added, so each query is a plain range or equality scan of a small mart table (patient
-/// 360 and the top-N read the 1-row-per-patient mart through its indexes, and count their total from the risk strata).
+/// 360 and the top-N read the 1-row-per-patient marts through their indexes, and count their total from the risk strata).
 /// </summary>
 public sealed class PostgresGoldQueryEngine(NpgsqlDataSource dataSource) : IGoldQueryEngine
 {
@@ -76,7 +76,7 @@ public sealed class PostgresGoldQueryEngine(NpgsqlDataSource dataSource) : IGold
             """,
         ["top-expensive-patients"] = r => $"""
             SELECT patient_id, claims_total, claims, risk_category, region, insurance_plan, age_band
-            FROM gold.mart_patient_360 {Where(r, null)}
+            FROM gold.mart_patient_claims {Where(r, null)}
             ORDER BY claims_total DESC, patient_id
             """,
         ["revenue-by-age-group"] = r => $"""
@@ -107,13 +107,17 @@ public sealed class PostgresGoldQueryEngine(NpgsqlDataSource dataSource) : IGold
             """,
     };
 
-    /// <summary>Patient 360, a page at a time in patient id order, with the claims of the 12 months before today from the facts' (patient, date) index.</summary>
+    /// <summary>
+    /// Patient 360, a page at a time in patient id order, with its patients' claims rows (by key) and the claims of the 12
+    /// months before today from the facts' (patient, date) index.
+    /// </summary>
     private static string Patient360(MartRequest r) => $"""
-        SELECT p.patient_id, p.age_years, p.age_band, p.sex, p.region, p.zip3, p.insurance_plan, p.bmi, p.smoker, p.risk_category,
-            p.claims, p.claims_total, p.approved_total, p.paid_total, p.denied_claims, p.first_claim_date, p.last_claim_date,
+        SELECT p.patient_id, p.age_years, p.age_band, p.sex, p.region, p.zip3, p.insurance_plan, p.bmi, p.smoker, c.risk_category,
+            c.claims, c.claims_total, c.approved_total, c.paid_total, c.denied_claims, c.first_claim_date, c.last_claim_date,
             recent.claims AS claims_last_12_months, recent.claims_total AS claims_total_last_12_months,
             p.events, p.admissions, p.lab_results, p.stay_days, p.last_admission_at, p.last_admission_provider, p.latest_labs
         FROM (SELECT * FROM gold.mart_patient_360 {Where(r, null)} ORDER BY patient_id LIMIT @limit OFFSET @offset) p
+        JOIN gold.mart_patient_claims c ON c.patient_id = p.patient_id
         CROSS JOIN LATERAL (
             SELECT count(*) AS claims, coalesce(sum(f.claim_amount), 0) AS claims_total
             FROM gold.fact_claims f

@@ -215,7 +215,7 @@ public sealed class GoldPipeline : IAsyncLifetime
     [
         "gold.dim_patients", "gold.fact_claims", "gold.fact_medical_events", "gold.mart_claims_cost", "gold.mart_claims_cost_all_years", "gold.mart_monthly_financials",
         "gold.mart_utilization", "gold.mart_weekly_events", "gold.provider_patients", "gold.mart_provider_performance", "gold.mart_patient_360",
-        "gold.mart_risk_stratification", "gold.mart_hipaa_compliance", "gold.patient_members",
+        "gold.mart_patient_claims", "gold.mart_risk_stratification", "gold.mart_hipaa_compliance", "gold.patient_members",
     ];
 
     /// <summary>Asserts two snapshots are equal table by table, naming the first difference.</summary>
