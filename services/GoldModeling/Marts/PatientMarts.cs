@@ -149,14 +149,8 @@ public static class PatientMarts
             GROUP BY patient_id
         ) dates ON dates.patient_id = totals.patient_id;
 
-        -- A patient without a claims row yet is recomputed instead.
-        INSERT INTO gold_p360_recompute
-        SELECT c.patient_id FROM gold_p360_claim_moves c
-        WHERE NOT EXISTS (SELECT 1 FROM gold.mart_patient_claims m WHERE m.patient_id = c.patient_id);
-        ANALYZE gold_p360_recompute;
-
-        -- The others' claims rows move in place: only their claim columns and risk category change. The row as it was (m:
-        -- the same row, joined once more) and as it is now (t) go to the strata's delta, which needs no more of them.
+        -- Their claims rows move in place: only their claim columns and risk category change. The row as it was (m: the
+        -- same row, joined once more) and as it is now (t) go to the strata's delta, which needs no more of them.
         CREATE TEMP TABLE gold_p360_moved ON COMMIT DROP AS
         SELECT 0 AS sign, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")} FROM gold.mart_patient_claims WHERE false;
         {SignedDelta.ProbingByKey($"""
@@ -171,6 +165,13 @@ public static class PatientMarts
             UNION ALL
             SELECT 1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("t_")} FROM moved;
             """)}
+
+        -- A patient whose row did not move is recomputed instead: it has no row yet (or, rarely, its claims changed none of
+        -- the moved columns, and recomputing its row changes nothing).
+        INSERT INTO gold_p360_recompute
+        SELECT c.patient_id FROM gold_p360_claim_moves c
+        WHERE NOT EXISTS (SELECT 1 FROM gold_p360_moved m WHERE m.patient_id = c.patient_id);
+        ANALYZE gold_p360_recompute;
 
         CREATE TEMP TABLE gold_p360_claims ON COMMIT DROP AS
         SELECT f.* FROM gold.fact_claims f JOIN gold_p360_recompute p ON p.patient_id = f.patient_id;
