@@ -10,7 +10,7 @@ public sealed class MartTests(DefaultDataSet data) : IClassFixture<DefaultDataSe
 {
     private readonly GoldPipeline _pipeline = data.Pipeline;
 
-    /// <summary>Each mart's rows, and the same rows computed from the facts (or, for the risk strata, from patient 360).</summary>
+    /// <summary>Each mart's rows, and the same rows computed from the facts (or, for the risk strata, from patient claims).</summary>
     public static TheoryData<string, string, string> Marts => new()
     {
         {
