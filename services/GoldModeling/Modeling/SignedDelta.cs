@@ -29,7 +29,7 @@ public sealed record SignedDelta(string Name, string Table, string Key, IReadOnl
             """)}
         {(inScope is null ? "" : $"""
             INSERT INTO gold_{Name}_delta
-            SELECT -1, t.* FROM {Table} t
+            SELECT -1, {List("t.")} FROM {Table} t
             WHERE {inScope} AND NOT EXISTS (SELECT 1 FROM gold_{Name}_rows n WHERE n.{Key} = t.{Key});
             """)}
         """;

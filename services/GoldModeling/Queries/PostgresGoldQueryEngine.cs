@@ -74,10 +74,11 @@ public sealed class PostgresGoldQueryEngine(NpgsqlDataSource dataSource) : IGold
                          round(sum(patients) FILTER (WHERE risk_category = 'HIGH')::numeric / nullif(sum(patients), 0), 4) AS high_risk_share
                   FROM gold.mart_risk_stratification {Where(r, null)}) p
             """,
+        // The claims total's band orders as the total does, and is what the index holds (Schema/004_patient_claims_cost_band.sql).
         ["top-expensive-patients"] = r => $"""
             SELECT patient_id, claims_total, claims, risk_category, region, insurance_plan, age_band
             FROM gold.mart_patient_claims {Where(r, null)}
-            ORDER BY claims_total DESC, patient_id
+            ORDER BY cost_band DESC, claims_total DESC, patient_id
             """,
         ["revenue-by-age-group"] = r => $"""
             SELECT age_band, sum(claims) AS claims, sum(claimed_amount) AS claimed_amount, sum(approved_amount) AS approved_amount,
