@@ -131,20 +131,23 @@ public static class PatientMarts
         -- re-reading all their facts. Counts and sums add up; the first and last claim dates can only widen, by the dates
         -- that gained claims, unless some date lost claims: only then are they read again (from the facts' index).
         CREATE TEMP TABLE gold_p360_claim_moves ON COMMIT DROP AS
-        SELECT patient_id, sum(claims)::bigint AS claims, sum(claims_total) AS claims_total, sum(approved_total) AS approved_total,
-            sum(paid_total) AS paid_total, sum(denied_claims)::bigint AS denied_claims, bool_or(claims < 0) AS lost_a_date,
-            min(claim_date) FILTER (WHERE claims > 0) AS first_new_date, max(claim_date) FILTER (WHERE claims > 0) AS last_new_date
+        SELECT totals.*, dates.lost_a_date, dates.first_new_date, dates.last_new_date
         FROM (
-            -- Per date, the claims gained (below zero: the date lost claims) and the amounts.
-            SELECT d.patient_id, d.claim_date, sum(d.sign) AS claims, sum(d.sign * d.claim_amount) AS claims_total,
+            SELECT d.patient_id, sum(d.sign) AS claims, sum(d.sign * d.claim_amount) AS claims_total,
                 coalesce(sum(d.sign * d.claim_amount) FILTER (WHERE d.claim_status = 'approved'), 0) AS approved_total,
                 coalesce(sum(d.sign * d.claim_amount) FILTER (WHERE d.claim_status = 'paid'), 0) AS paid_total,
                 coalesce(sum(d.sign) FILTER (WHERE d.claim_status = 'denied'), 0) AS denied_claims
             FROM gold_claim_delta d
             WHERE NOT EXISTS (SELECT 1 FROM gold_p360_recompute r WHERE r.patient_id = d.patient_id)
-            GROUP BY d.patient_id, d.claim_date
-        ) per_date
-        GROUP BY patient_id;
+            GROUP BY d.patient_id
+        ) totals
+        JOIN (
+            -- Per date, the net number of claims gained: a date below zero lost claims.
+            SELECT patient_id, bool_or(net < 0) AS lost_a_date,
+                min(claim_date) FILTER (WHERE net > 0) AS first_new_date, max(claim_date) FILTER (WHERE net > 0) AS last_new_date
+            FROM (SELECT patient_id, claim_date, sum(sign) AS net FROM gold_claim_delta GROUP BY patient_id, claim_date) per_date
+            GROUP BY patient_id
+        ) dates ON dates.patient_id = totals.patient_id;
 
         -- Their claims rows move in place: only their claim columns and risk category change. The row as it was (m: the
         -- same row, joined once more) and as it is now (t) go to the strata's delta, which needs no more of them.
