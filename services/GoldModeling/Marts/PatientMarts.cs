@@ -147,7 +147,8 @@ public static class PatientMarts
                 min(claim_date) FILTER (WHERE net > 0) AS first_new_date, max(claim_date) FILTER (WHERE net > 0) AS last_new_date
             FROM (SELECT patient_id, claim_date, sum(sign) AS net FROM gold_claim_delta GROUP BY patient_id, claim_date) per_date
             GROUP BY patient_id
-        ) dates ON dates.patient_id = totals.patient_id;
+        ) dates ON dates.patient_id = totals.patient_id
+        ORDER BY totals.patient_id; -- the order of the patient claims rows, whose key the update below probes
 
         -- Their claims rows move in place: only their claim columns and risk category change. The row as it was (m: the
         -- same row, joined once more) and as it is now (t) go to the strata's delta, which needs no more of them.
