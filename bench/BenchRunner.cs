@@ -32,14 +32,15 @@ public sealed class BenchContext(int patients, string dataRoot)
         new(new DistributedApplicationOptions { DataRoot = Path.Combine(DataRoot, name), Fresh = true, LogToConsole = false });
 
     /// <summary>
-    /// Starts what the pipeline scenarios run against: Postgres with the database <c>medallion</c>, its WAL and
+    /// Starts what the pipeline scenarios run against: Postgres with the database <c>medallion</c>, the app host's shared buffers, its WAL and
     /// checkpoints spaced out for bulk loads (plus <paramref name="settings"/>), and RabbitMQ.
     /// </summary>
     public static async Task<PipelineServers> StartPipelineServersAsync(
         DistributedApplicationBuilder builder, CancellationToken cancellationToken, params (string Name, string Value)[] settings)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var postgres = builder.AddPostgres("postgres").WithSetting("max_wal_size", "16GB").WithSetting("checkpoint_timeout", "30min");
+        var postgres = builder.AddPostgres("postgres").WithSetting("shared_buffers", "1GB") // as the app host runs it
+            .WithSetting("max_wal_size", "16GB").WithSetting("checkpoint_timeout", "30min");
         foreach (var (name, value) in settings)
         {
             postgres = postgres.WithSetting(name, value);

@@ -60,13 +60,10 @@ public sealed class PostgresServerResource(string name) : Resource(name), IResou
             await InitializeAsync(context, bin, folder, data, password, runAs, cancellationToken);
         }
 
-        // 1 GB of shared buffers holds a batch's working set at a million patients (the claim facts and patient marts it
-        // updates at random): with 256 MB, a 100k-claim gold batch spent much of its time evicting dirty pages and reading
-        // them back, and took 6.7-7.1 s against 5.9-6.5 s. A full gold build ran the same with either.
         string[] settings =
         [
             "listen_addresses=127.0.0.1", $"port={port}", "unix_socket_directories=", "max_connections=300",
-            "shared_buffers=1GB", "max_wal_size=4GB", "logging_collector=off",
+            "shared_buffers=256MB", "max_wal_size=4GB", "logging_collector=off",
             .. Settings.Select(s => $"{s.Key}={s.Value}"),
         ];
         _process = new SupervisedProcess(Name, () => RunAs(runAs, Path.Combine(bin, "postgres"), ["-D", data, .. settings.SelectMany(s => new[] { "-c", s })]) with
