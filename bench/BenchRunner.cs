@@ -32,8 +32,8 @@ public sealed class BenchContext(int patients, string dataRoot)
         new(new DistributedApplicationOptions { DataRoot = Path.Combine(DataRoot, name), Fresh = true, LogToConsole = false });
 
     /// <summary>
-    /// Starts what the pipeline scenarios run against: Postgres with the database <c>medallion</c>, the app host's shared buffers, its WAL and
-    /// checkpoints spaced out for bulk loads (plus <paramref name="settings"/>), and RabbitMQ.
+    /// Starts what the pipeline scenarios run against: Postgres with the database <c>medallion</c>, the app host's
+    /// shared buffers, its WAL and checkpoints spaced out for bulk loads (plus <paramref name="settings"/>), and RabbitMQ.
     /// </summary>
     public static async Task<PipelineServers> StartPipelineServersAsync(
         DistributedApplicationBuilder builder, CancellationToken cancellationToken, params (string Name, string Value)[] settings)
