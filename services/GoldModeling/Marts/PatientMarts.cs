@@ -156,9 +156,9 @@ public static class PatientMarts
         SELECT 0 AS sign, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")} FROM gold.mart_patient_claims WHERE false;
         {SignedDelta.ProbingByKey($"""
             WITH moved AS (
-                UPDATE gold.mart_patient_claims t SET ({MovedClaimList("")}) = ({string.Join(", ", MovedClaimColumns.Values)})
+                UPDATE gold.mart_patient_claims t SET ({MovedClaimList("")}) = ({MovedClaimValues})
                 FROM gold_p360_claim_moves c JOIN gold.mart_patient_claims m ON m.patient_id = c.patient_id
-                WHERE t.patient_id = c.patient_id AND ({MovedClaimList("m.")}) IS DISTINCT FROM ({string.Join(", ", MovedClaimColumns.Values)})
+                WHERE t.patient_id = c.patient_id AND ({MovedClaimList("m.")}) IS DISTINCT FROM ({MovedClaimValues})
                 RETURNING t.patient_id, {StrataColumns("t.")}, {StratifiedClaimColumns("m.", "m_")}, {StratifiedClaimColumns("t.", "t_")}
             )
             INSERT INTO gold_p360_moved
@@ -208,6 +208,9 @@ public static class PatientMarts
     /// <summary>The moved claim columns the strata add up (the risk category places the row, claims and their total are summed).</summary>
     private static string StratifiedClaimColumns(string alias, string? renamedWith = null) =>
         string.Join(", ", new[] { "risk_category", "claims", "claims_total" }.Select(c => renamedWith is null ? alias + c : $"{alias}{c} AS {renamedWith}{c}"));
+
+    /// <summary>The moved columns' new values, in <see cref="MovedClaimList"/>'s order.</summary>
+    private static string MovedClaimValues => string.Join(", ", MovedClaimColumns.Values);
 
     private static string MovedClaimList(string alias) => string.Join(", ", MovedClaimColumns.Keys.Select(c => alias + c));
 
