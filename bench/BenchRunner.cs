@@ -39,7 +39,7 @@ public sealed class BenchContext(int patients, string dataRoot)
         DistributedApplicationBuilder builder, CancellationToken cancellationToken, params (string Name, string Value)[] settings)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var postgres = builder.AddPostgres("postgres").WithSetting("shared_buffers", "1GB") // as the app host runs it
+        var postgres = builder.AddPostgres("postgres").WithMachineSizedBuffers() // as the app host runs it
             .WithSetting("max_wal_size", "16GB").WithSetting("checkpoint_timeout", "30min");
         foreach (var (name, value) in settings)
         {

@@ -100,22 +100,25 @@ public static class PatientMarts
     private static string RiskCategory(string alias, string claimsTotal) =>
         $"silver.risk_category({alias}age_years, {alias}bmi, {alias}smoker, {claimsTotal})";
 
-    /// <summary>The columns of patient claims moved by <c>gold_p360_claim_moves</c> (alias c) from the mart's row (alias m).</summary>
+    /// <summary>
+    /// The columns of patient claims moved by <c>gold_p360_claim_moves</c> (alias c), as the update's SET computes them
+    /// from the row it changes (alias t, whose columns there are the row as it was).
+    /// </summary>
     private static readonly Dictionary<string, string> MovedClaimColumns = new()
     {
-        ["risk_category"] = RiskCategory("m.", "m.claims_total + c.claims_total"),
-        ["claims"] = "m.claims + c.claims",
-        ["claims_total"] = "m.claims_total + c.claims_total",
-        ["approved_total"] = "m.approved_total + c.approved_total",
-        ["paid_total"] = "m.paid_total + c.paid_total",
-        ["denied_claims"] = "m.denied_claims + c.denied_claims",
+        ["risk_category"] = RiskCategory("t.", "t.claims_total + c.claims_total"),
+        ["claims"] = "t.claims + c.claims",
+        ["claims_total"] = "t.claims_total + c.claims_total",
+        ["approved_total"] = "t.approved_total + c.approved_total",
+        ["paid_total"] = "t.paid_total + c.paid_total",
+        ["denied_claims"] = "t.denied_claims + c.denied_claims",
         ["first_claim_date"] = """
-            CASE WHEN c.lost_a_date THEN (SELECT min(f.claim_date) FROM gold.fact_claims f WHERE f.patient_id = m.patient_id)
-                 ELSE least(m.first_claim_date, c.first_new_date) END
+            CASE WHEN c.lost_a_date THEN (SELECT min(f.claim_date) FROM gold.fact_claims f WHERE f.patient_id = t.patient_id)
+                 ELSE least(t.first_claim_date, c.first_new_date) END
             """,
         ["last_claim_date"] = """
-            CASE WHEN c.lost_a_date THEN (SELECT max(f.claim_date) FROM gold.fact_claims f WHERE f.patient_id = m.patient_id)
-                 ELSE greatest(m.last_claim_date, c.last_new_date) END
+            CASE WHEN c.lost_a_date THEN (SELECT max(f.claim_date) FROM gold.fact_claims f WHERE f.patient_id = t.patient_id)
+                 ELSE greatest(t.last_claim_date, c.last_new_date) END
             """,
     };
 
@@ -150,21 +153,24 @@ public static class PatientMarts
         ) dates ON dates.patient_id = totals.patient_id
         ORDER BY totals.patient_id; -- the order of the patient claims rows, whose key the update below probes
 
-        -- Their claims rows move in place: only their claim columns and risk category change. The row as it was (m: the
-        -- same row, joined once more) and as it is now (t) go to the strata's delta, which needs no more of them.
+        -- Their claims rows move in place: only their claim columns and risk category change. RETURNING gives the row as it
+        -- is now; the strata's delta also needs it as it was, which is the move taken back: the sums less the move and the
+        -- risk category of the total before it (the row's category is always its own columns' and total's).
         CREATE TEMP TABLE gold_p360_moved ON COMMIT DROP AS
         SELECT 0 AS sign, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")} FROM gold.mart_patient_claims WHERE false;
         {SignedDelta.ProbingByKey($"""
             WITH moved AS (
                 UPDATE gold.mart_patient_claims t SET ({MovedClaimList("")}) = ({MovedClaimValues})
-                FROM gold_p360_claim_moves c JOIN gold.mart_patient_claims m ON m.patient_id = c.patient_id
-                WHERE t.patient_id = c.patient_id AND ({MovedClaimList("m.")}) IS DISTINCT FROM ({MovedClaimValues})
-                RETURNING t.patient_id, {StrataColumns("t.")}, {StratifiedClaimColumns("m.", "m_")}, {StratifiedClaimColumns("t.", "t_")}
+                FROM gold_p360_claim_moves c
+                WHERE t.patient_id = c.patient_id AND ({MovedClaimList("t.")}) IS DISTINCT FROM ({MovedClaimValues})
+                RETURNING t.patient_id, {StrataColumns("t.")}, t.age_years, t.bmi, {StratifiedClaimColumns("t.")},
+                    c.claims AS moved_claims, c.claims_total AS moved_total
             )
             INSERT INTO gold_p360_moved
-            SELECT -1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("m_")} FROM moved
+            SELECT -1, patient_id, {StrataColumns("")}, {RiskCategory("", "claims_total - moved_total")}, claims - moved_claims, claims_total - moved_total
+            FROM moved
             UNION ALL
-            SELECT 1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("t_")} FROM moved;
+            SELECT 1, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")} FROM moved;
             """)}
 
         -- A patient whose row did not move is recomputed instead: it has no row yet (or, rarely, its claims changed none of
@@ -206,8 +212,8 @@ public static class PatientMarts
     private static string StrataColumns(string alias) => string.Join(", ", new[] { "region", "insurance_plan", "age_band", "smoker", "admissions" }.Select(c => alias + c));
 
     /// <summary>The moved claim columns the strata add up (the risk category places the row, claims and their total are summed).</summary>
-    private static string StratifiedClaimColumns(string alias, string? renamedWith = null) =>
-        string.Join(", ", new[] { "risk_category", "claims", "claims_total" }.Select(c => renamedWith is null ? alias + c : $"{alias}{c} AS {renamedWith}{c}"));
+    private static string StratifiedClaimColumns(string alias) =>
+        string.Join(", ", new[] { "risk_category", "claims", "claims_total" }.Select(c => alias + c));
 
     /// <summary>The moved columns' new values, in <see cref="MovedClaimList"/>'s order.</summary>
     private static string MovedClaimValues => string.Join(", ", MovedClaimColumns.Values);

@@ -257,7 +257,8 @@ public static class PatientDimension
 
     /// <summary>
     /// Brings the dimension up to date for a patients batch (or everything); fills <c>gold_affected</c> (not for a
-    /// rebuild, whose later steps take everything) and returns how many patients were affected.
+    /// rebuild, whose later steps take everything) and returns how many patients were affected (a rebuild, which affects
+    /// them all: how many versions it wrote).
     /// </summary>
     /// <param name="firstCapture">The log is empty and its key dropped (a rebuild's first capture, see <see cref="FirstCaptureSql"/>).</param>
     public static async Task<long> RefreshAsync(GoldSql sql, bool firstCapture, CancellationToken cancellationToken)
@@ -267,8 +268,11 @@ public static class PatientDimension
         if (sql.IsRebuild)
         {
             await sql.ExecuteAsync(AllMembersSql, cancellationToken);
-            await sql.ExecuteAsync(VersionsSql + RebuildApplySql, cancellationToken);
-            return await sql.CountAsync("SELECT count(*) FROM (SELECT patient_id FROM gold_members GROUP BY patient_id) p", cancellationToken);
+            await sql.ExecuteAsync(VersionsSql, cancellationToken);
+
+            // Every patient is affected: the versions written say whether there are any, without counting the patients
+            // (a GROUP BY over every member, 2 s at a million patients).
+            return await sql.ExecuteAsync(RebuildApplySql, cancellationToken);
         }
 
         await sql.ExecuteAsync(AffectedSql, cancellationToken);
