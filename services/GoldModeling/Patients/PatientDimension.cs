@@ -175,29 +175,50 @@ public static class PatientDimension
             HAVING min(valid_from) = max(valid_from)
         ) c;
 
-        -- An absorbed patient ends where the absorbing patient's own records (never the absorbed one's) begin.
+        ANALYZE gold_dim_new (patient_id);
+
+        -- Nearly every absorbed patient's records now all belong to one patient whose versions all carry one source
+        -- timestamp, t. Its own versions, those records' versions, then all begin at t, and it ends at t (where the
+        -- absorbing patient's other records begin) or before (if there are none): it has no version left, and needs no
+        -- closing time (772,000 such patients at a million, whose closing times cost 12 s).
+        CREATE TEMP TABLE gold_absorbed_gone ON COMMIT DROP AS
+        SELECT ab.patient_id
+        FROM gold_members ab
+        LEFT JOIN silver.patient_identity_map now ON now.source_system = ab.source_system AND now.source_patient_id = ab.source_patient_id
+        LEFT JOIN gold_dim_new single ON single.patient_id = now.patient_id
+        WHERE ab.absorbed
+        GROUP BY ab.patient_id
+        HAVING min(now.patient_id) = max(now.patient_id) AND bool_and(single.patient_id IS NOT NULL);
+        ANALYZE gold_absorbed_gone;
+
+        CREATE TEMP TABLE gold_absorbed_members ON COMMIT DROP AS
+        SELECT mb.patient_id, mb.source_system, mb.source_patient_id FROM gold_members mb
+        WHERE mb.absorbed AND NOT EXISTS (SELECT 1 FROM gold_absorbed_gone g WHERE g.patient_id = mb.patient_id);
+        ANALYZE gold_absorbed_members;
+
+        -- The other absorbed patients end where the absorbing patient's own records (never the absorbed one's) begin.
         CREATE TEMP TABLE gold_absorbed ON COMMIT DROP AS
         SELECT ab.patient_id, min(v.valid_from) AS closed_at
-        FROM gold_members ab
+        FROM gold_absorbed_members ab
         JOIN silver.patient_identity_map now ON now.source_system = ab.source_system AND now.source_patient_id = ab.source_patient_id
         JOIN silver.patient_identity_map sibling ON sibling.patient_id = now.patient_id
         JOIN gold.patient_record_versions v ON v.source_system = sibling.source_system AND v.source_patient_id = sibling.source_patient_id
-        LEFT JOIN gold_members own ON own.absorbed AND own.patient_id = ab.patient_id AND own.source_system = sibling.source_system AND own.source_patient_id = sibling.source_patient_id
-        WHERE ab.absorbed AND own.patient_id IS NULL
+        LEFT JOIN gold_absorbed_members own ON own.patient_id = ab.patient_id AND own.source_system = sibling.source_system AND own.source_patient_id = sibling.source_patient_id
+        WHERE own.patient_id IS NULL
         GROUP BY ab.patient_id;
         INSERT INTO gold_absorbed (patient_id, closed_at)
-        SELECT DISTINCT mb.patient_id, '-infinity'::timestamptz FROM gold_members mb
-        WHERE mb.absorbed AND NOT EXISTS (SELECT 1 FROM gold_absorbed ab WHERE ab.patient_id = mb.patient_id);
+        SELECT DISTINCT mb.patient_id, '-infinity'::timestamptz FROM gold_absorbed_members mb
+        WHERE NOT EXISTS (SELECT 1 FROM gold_absorbed ab WHERE ab.patient_id = mb.patient_id);
         ANALYZE gold_absorbed;
 
-        -- An absorbed patient whose versions all begin at or after its merge has none left (the delete below would take
-        -- them all): it skips the as-of path.
-        CREATE TEMP TABLE gold_absorbed_gone ON COMMIT DROP AS
+        -- Those whose versions all begin at or after their merge have none left either (the delete below would take them
+        -- all): they skip the as-of path too.
+        INSERT INTO gold_absorbed_gone (patient_id)
         SELECT ab.patient_id FROM gold_absorbed ab
-        JOIN (SELECT patient_id, min(valid_from) AS first_from FROM gold_member_versions WHERE absorbed GROUP BY patient_id) f
-          ON f.patient_id = ab.patient_id
-        WHERE ab.closed_at <= f.first_from;
-        ANALYZE gold_absorbed_gone, gold_dim_new (patient_id);
+        JOIN gold_member_versions v ON v.absorbed AND v.patient_id = ab.patient_id
+        GROUP BY ab.patient_id, ab.closed_at
+        HAVING ab.closed_at <= min(v.valid_from);
+        ANALYZE gold_absorbed_gone;
 
         -- The others (several source timestamps, or absorbed by a merge): every version with the interval in which it was
         -- its record's latest. (Anti-joins, never NOT IN: a NOT IN list too large to hash is scanned once per row.)
