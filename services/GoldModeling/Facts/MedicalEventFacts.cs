@@ -88,12 +88,14 @@ public static class MedicalEventFacts
         ON CONFLICT (medical_provider) DO UPDATE
         SET events = m.events + excluded.events, admissions = m.admissions + excluded.admissions,
             stays = m.stays + excluded.stays, stay_days = m.stay_days + excluded.stay_days;
-        -- The touched providers' patients, counted in one pass over their bridge rows (a rebuild has no bridge index yet).
+        -- The touched providers' patients, counted in one pass over their bridge rows (a rebuild has no bridge index yet);
+        -- the delta is read once for both (a rebuild's is every fact).
+        WITH touched AS MATERIALIZED (SELECT DISTINCT medical_provider FROM gold_event_delta)
         UPDATE gold.mart_provider_performance m SET patients = coalesce(b.patients, 0)
-        FROM (SELECT DISTINCT medical_provider FROM gold_event_delta) d
+        FROM touched d
         LEFT JOIN (
             SELECT medical_provider, count(*) AS patients FROM gold.provider_patients
-            WHERE medical_provider IN (SELECT medical_provider FROM gold_event_delta)
+            WHERE medical_provider IN (SELECT medical_provider FROM touched)
             GROUP BY medical_provider
         ) b ON b.medical_provider = d.medical_provider
         WHERE m.medical_provider = d.medical_provider;
