@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using HealthMedallion.Contracts;
 using HealthMedallion.GoldModeling.Facts;
@@ -17,22 +18,30 @@ public sealed record GoldRefresh(IReadOnlyList<Guid> BatchIds, IReadOnlyList<str
 }
 
 /// <summary>
-/// Brings gold up to date with silver: one silver batch at a time (incremental) or all of silver (rebuild), each in one
-/// transaction, under an advisory lock that serializes every write to gold. Both run the same steps, dimension, claim
-/// facts and marts, event facts and marts, patient marts, so the rebuild gives exactly the tables the batches gave.
-/// A batch already applied is not applied again (a redelivered event changes nothing).
+/// Brings gold up to date with silver: one silver batch at a time (incremental) or all of silver (rebuild), under an
+/// advisory lock that serializes every write to gold. Both run the same steps, dimension, claim facts and marts, event
+/// facts and marts, patient marts, so the rebuild gives exactly the tables the batches gave. A batch is applied in one
+/// transaction; a batch already applied is not applied again (a redelivered event changes nothing). A rebuild commits
+/// step by step, the independent steps side by side on their own connections (see <see cref="RebuildAsync"/>).
 /// </summary>
 public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> logger)
 {
     /// <summary>Key of the advisory lock held by every transaction that writes gold.</summary>
     private const long GoldLock = 0x601D_0001;
 
+    /// <summary>Every table a refresh writes, by the step that fills it (a rebuild's dimension step also writes the record-version log).</summary>
+    private static readonly RebuildStep Dimension = new("dimension", ["gold.dim_patients"]);
+    private static readonly RebuildStep Members = new("patient members", ["gold.patient_members"]);
+    private static readonly RebuildStep Claims = new("claims",
+        ["gold.fact_claims", "gold.mart_claims_cost", "gold.mart_claims_cost_all_years", "gold.mart_monthly_financials"]);
+    private static readonly RebuildStep Events = new("medical events",
+        ["gold.fact_medical_events", "gold.provider_patients", "gold.mart_utilization", "gold.mart_weekly_events", "gold.mart_provider_performance"]);
+    private static readonly RebuildStep Patients = new("patient marts",
+        ["gold.mart_patient_360", "gold.mart_patient_claims", "gold.mart_risk_stratification", "gold.mart_hipaa_compliance"]);
+
+    /// <summary>The model's tables (not the members and the provider bridge, gold's own bookkeeping), as a rebuild reports them.</summary>
     private static readonly string[] AllTables =
-    [
-        "gold.dim_patients", "gold.fact_claims", "gold.fact_medical_events", "gold.mart_claims_cost", "gold.mart_claims_cost_all_years", "gold.mart_monthly_financials",
-        "gold.mart_utilization", "gold.mart_weekly_events", "gold.mart_provider_performance", "gold.mart_patient_360",
-        "gold.mart_patient_claims", "gold.mart_risk_stratification", "gold.mart_hipaa_compliance",
-    ];
+        [.. new[] { Dimension, Claims, Events, Patients }.SelectMany(s => s.Tables).Where(t => t != "gold.provider_patients")];
 
     /// <summary>
     /// Tables a rebuild fills with plain INSERTs (no ON CONFLICT), so that their primary keys can go with the other
@@ -45,9 +54,9 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     private const string RecordVersionLog = "gold.patient_record_versions";
 
     /// <summary>
-    /// A rebuild fills empty tables: their secondary indexes and the bulk-filled tables' keys (as the migrations define
-    /// them, read from the catalog) are dropped first and built once at the end, which is several times cheaper than
-    /// keeping them row by row.
+    /// A rebuild step fills empty tables: their secondary indexes and the bulk-filled tables' keys (as the migrations
+    /// define them, read from the catalog) are dropped first and built once at the end, which is several times cheaper
+    /// than keeping them row by row.
     /// </summary>
     private const string DropIndexesSql = """
         CREATE TEMP TABLE gold_rebuild_indexes ON COMMIT DROP AS
@@ -55,8 +64,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         FROM pg_index i
         JOIN pg_class c ON c.oid = i.indexrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'gold' AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-          AND i.indrelid::regclass::text <> 'gold.batches'
+        WHERE i.indrelid::regclass::text = ANY (@tables) AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
         UNION ALL
         SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname),
             format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid))
@@ -82,27 +90,101 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         END $$;
         """;
 
-    public Task<GoldRefresh> ApplyBatchAsync(Guid batchId, string entity, CancellationToken cancellationToken) =>
-        RefreshAsync(batchId, entity, cancellationToken);
+    /// <summary>Every refresh's session settings: UTC, so that dates become instants (and surrogate keys text) the same way in every session.</summary>
+    private const string SessionSettingsSql = "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL work_mem = '256MB'";
 
-    /// <summary>Empties the model (not the record-version history, which silver cannot give back) and builds it from all of silver.</summary>
-    public Task<GoldRefresh> RebuildAsync(CancellationToken cancellationToken) => RefreshAsync(null, null, cancellationToken);
+    /// <summary>
+    /// Empties the model (not the record-version history, which silver cannot give back) and builds it from all of
+    /// silver. Each step commits on its own connection, and the steps that do not read each other's tables run side by
+    /// side, so that both cores of a small machine work: the dimension beside the members' copy, then the claims beside
+    /// the events, then the patient marts, which read them all. Gold's lock, held by this session throughout, keeps
+    /// batches out until the end. Readers see each step's tables change when it commits; a step that fails leaves the
+    /// steps before it committed, and a rebuild run again starts over. The silver batches recorded as applied are those
+    /// refined when the rebuild began: a batch refined during it is applied afterwards, which changes only what the
+    /// rebuild did not already take from it.
+    /// </summary>
+    public async Task<GoldRefresh> RebuildAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var session = new GoldSql(connection, null, null);
+        await session.ExecuteAsync($"SELECT pg_advisory_lock({GoldLock})", cancellationToken);
+        try
+        {
+            var refined = await session.ReadGuidsAsync("SELECT batch_id FROM silver.batches WHERE status = 'refined'", cancellationToken);
 
-    private async Task<GoldRefresh> RefreshAsync(Guid? batchId, string? entity, CancellationToken cancellationToken)
+            // An empty record-version log (a new deployment) is filled like the emptied tables, its key built at the end.
+            var firstCapture = await session.CountAsync($"SELECT count(*) FROM (SELECT FROM {RecordVersionLog} LIMIT 1) v", cancellationToken) == 0;
+            var steps = new ConcurrentDictionary<string, long>();
+            await Task.WhenAll(
+                RebuildStepAsync(Dimension with { Kept = [RecordVersionLog], RebuildsKeptKeys = firstCapture }, steps,
+                    sql => PatientDimension.RefreshAsync(sql, firstCapture, cancellationToken), cancellationToken),
+                RebuildStepAsync(Members, steps, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken), cancellationToken));
+            await Task.WhenAll(
+                RebuildStepAsync(Claims, steps, sql => ClaimFacts.RefreshAsync(sql, inScope: true, patientsChanged: true, cancellationToken), cancellationToken),
+                RebuildStepAsync(Events, steps, sql => MedicalEventFacts.RefreshAsync(sql, inScope: true, patientsChanged: true, cancellationToken), cancellationToken));
+            var patients = 0L;
+            var batches = new List<Guid>();
+            await RebuildStepAsync(Patients, steps, async sql =>
+            {
+                patients = await PatientMarts.RefreshAsync(sql, dimensionChanged: true, cancellationToken);
+                batches = await RecordAsync(sql, [.. refined], AllTables, patients, clock, cancellationToken);
+                return patients;
+            }, cancellationToken);
+
+            logger.LogInformation("Gold rebuilt from all of silver in {Elapsed} ms ({Steps}): {Patients} patients, {Batches} batches recorded",
+                clock.ElapsedMilliseconds, string.Join(", ", steps.Select(s => $"{s.Key} {s.Value} ms")), patients, batches.Count);
+            return new GoldRefresh(batches, AllTables, patients, DateTimeOffset.UtcNow) { StepMilliseconds = steps };
+        }
+        finally
+        {
+            await session.ExecuteAsync($"SELECT pg_advisory_unlock({GoldLock})", CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// One rebuild step in its own transaction: its tables emptied, their indexes dropped, filled by
+    /// <paramref name="fill"/>, indexed again and analyzed (until autovacuum comes by, the planner would otherwise expect
+    /// thousands of claims per patient, and the query API's plans would look costly enough to be JIT-compiled: 150 ms for a
+    /// 0.3 ms query).
+    /// </summary>
+    private async Task RebuildStepAsync(RebuildStep step, ConcurrentDictionary<string, long> steps, Func<GoldSql, Task<long>> fill, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            var sql = new GoldSql(connection, transaction, null);
+            string[] indexed = [.. step.Tables, .. step.RebuildsKeptKeys ? step.Kept : []];
+            await sql.ExecuteAsync($"{SessionSettingsSql}; TRUNCATE {string.Join(", ", step.Tables)}", cancellationToken);
+            await sql.ExecuteAsync(DropIndexesSql, cancellationToken,
+                ("tables", indexed), ("bulk_filled", indexed.Where(t => BulkFilledTables.Contains(t) || step.Kept.Contains(t)).ToArray()));
+            await fill(sql);
+            await sql.ExecuteAsync(RecreateIndexesSql, cancellationToken);
+            await sql.ExecuteAsync($"ANALYZE {string.Join(", ", [.. step.Tables, .. step.Kept])}", cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        // A rebuild's deltas are temporary views over the rebuilt tables (every row counts once), which outlive the
+        // transaction: they go before the connection returns to the pool.
+        await new GoldSql(connection, null, null).ExecuteAsync("DISCARD TEMP", cancellationToken);
+        steps[step.Name] = clock.ElapsedMilliseconds;
+    }
+
+    /// <summary>Applies one refined silver batch in one transaction: the steps its entity reaches, each only for what the batch touched.</summary>
+    public async Task<GoldRefresh> ApplyBatchAsync(Guid batchId, string entity, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var sql = new GoldSql(connection, transaction, batchId);
-
-        // UTC, so that dates become instants (and surrogate keys text) the same way in every session.
-        await sql.ExecuteAsync($"SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL work_mem = '256MB'; SELECT pg_advisory_xact_lock({GoldLock})", cancellationToken);
-        if (batchId is { } id && await FindAsync(connection, transaction, id, cancellationToken) is { } applied)
+        await sql.ExecuteAsync($"{SessionSettingsSql}; SELECT pg_advisory_xact_lock({GoldLock})", cancellationToken);
+        if (await FindAsync(connection, transaction, batchId, cancellationToken) is { } applied)
         {
             return applied;
         }
 
-        if (entity is not null && await sql.CountAsync("SELECT count(*) FROM silver.batches WHERE batch_id = @batch AND status = 'refined'", cancellationToken) == 0)
+        if (await sql.CountAsync("SELECT count(*) FROM silver.batches WHERE batch_id = @batch AND status = 'refined'", cancellationToken) == 0)
         {
             // Silver commits a batch before announcing it: an unknown one is not refined (or not ours); the sweep takes it if it ever is.
             logger.LogWarning("Silver has no refined batch {BatchId}; nothing applied", batchId);
@@ -110,105 +192,57 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         }
 
         await sql.ExecuteAsync("CREATE TEMP TABLE gold_affected (patient_id text PRIMARY KEY) ON COMMIT DROP", cancellationToken);
-        var firstCapture = false;
-        if (sql.IsRebuild)
-        {
-            await sql.ExecuteAsync($"TRUNCATE gold.patient_members, gold.provider_patients, {string.Join(", ", AllTables)}", cancellationToken);
-
-            // An empty record-version log (a new deployment) is filled like the emptied tables, its key built at the end.
-            firstCapture = await sql.CountAsync($"SELECT count(*) FROM (SELECT FROM {RecordVersionLog} LIMIT 1) v", cancellationToken) == 0;
-            await sql.ExecuteAsync(DropIndexesSql, cancellationToken, ("bulk_filled", firstCapture ? [.. BulkFilledTables, RecordVersionLog] : BulkFilledTables));
-        }
-
         var tables = new List<string>();
         var steps = new Dictionary<string, long>();
-        async Task<long> StepAsync(string name, Func<Task<long>> step)
+        async Task<long> StepAsync(RebuildStep step, Func<Task<long>> apply)
         {
             var started = clock.ElapsedMilliseconds;
-            var result = await step();
-            steps[name] = clock.ElapsedMilliseconds - started;
-            return result;
+            var changed = await apply();
+            steps[step.Name] = clock.ElapsedMilliseconds - started;
+            return changed;
         }
 
-        var affected = sql.IsRebuild || entity == Entities.Patients
-            ? await StepAsync("dimension", () => PatientDimension.RefreshAsync(sql, firstCapture, cancellationToken))
+        var affected = entity == Entities.Patients
+            ? await StepAsync(Dimension, () => PatientDimension.RefreshAsync(sql, firstCapture: false, cancellationToken))
             : 0;
         if (affected > 0)
         {
-            tables.Add("gold.dim_patients");
+            tables.AddRange([.. Dimension.Tables, "gold.mart_hipaa_compliance"]);
         }
 
-        var claimsInScope = sql.IsRebuild || entity == Entities.Claims || affected > 0;
-        if (await StepAsync("claims", () => ClaimFacts.RefreshAsync(sql, claimsInScope, affected > 0, cancellationToken)) > 0)
+        if (await StepAsync(Claims, () => ClaimFacts.RefreshAsync(sql, entity == Entities.Claims || affected > 0, affected > 0, cancellationToken)) > 0)
         {
-            tables.AddRange(["gold.fact_claims", "gold.mart_claims_cost", "gold.mart_claims_cost_all_years", "gold.mart_monthly_financials"]);
+            tables.AddRange(Claims.Tables);
         }
 
-        var eventsInScope = sql.IsRebuild || entity == Entities.MedicalEvents || affected > 0;
-        if (await StepAsync("medical events", () => MedicalEventFacts.RefreshAsync(sql, eventsInScope, affected > 0, cancellationToken)) > 0)
+        if (await StepAsync(Events, () => MedicalEventFacts.RefreshAsync(sql, entity == Entities.MedicalEvents || affected > 0, affected > 0, cancellationToken)) > 0)
         {
-            tables.AddRange(["gold.fact_medical_events", "gold.mart_utilization", "gold.mart_weekly_events", "gold.mart_provider_performance"]);
+            tables.AddRange(Events.Tables.Where(AllTables.Contains));
         }
 
-        var patients = await StepAsync("patient marts", () => PatientMarts.RefreshAsync(sql, affected > 0, cancellationToken));
+        var patients = await StepAsync(Patients, () => PatientMarts.RefreshAsync(sql, affected > 0, cancellationToken));
         if (patients > 0)
         {
-            tables.AddRange(["gold.mart_patient_360", "gold.mart_patient_claims", "gold.mart_risk_stratification"]);
+            tables.AddRange(Patients.Tables.Where(t => t != "gold.mart_hipaa_compliance"));
         }
 
-        if (affected > 0)
-        {
-            tables.Add("gold.mart_hipaa_compliance");
-        }
-
-        if (sql.IsRebuild)
-        {
-            // A rebuild's deltas are views over the rebuilt tables (every row counts once): temporary views outlive the
-            // transaction, so they go with it.
-            await sql.ExecuteAsync("DROP VIEW gold_claim_delta, gold_event_delta, gold_patient_claims_delta", cancellationToken);
-            await sql.ExecuteAsync(RecreateIndexesSql, cancellationToken);
-
-            // The refilled tables have no statistics until autovacuum comes by: meanwhile the planner expects thousands of
-            // claims per patient, and the query API's plans look costly enough to be JIT-compiled (150 ms for a 0.3 ms query).
-            await sql.ExecuteAsync($"ANALYZE {string.Join(", ", AllTables)}, gold.patient_members, gold.provider_patients, {RecordVersionLog}", cancellationToken);
-            tables = [.. AllTables];
-        }
-
-        var batches = await RecordAsync(connection, transaction, batchId, entity, tables, patients, clock, cancellationToken);
+        var batches = await RecordAsync(sql, [batchId], tables, patients, clock, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        logger.LogInformation("Gold refreshed from {What} in {Elapsed} ms ({Steps}): {Patients} patients changed, tables {Tables}",
-            batchId is null ? "all of silver" : $"{entity} batch {batchId}", clock.ElapsedMilliseconds,
-            string.Join(", ", steps.Select(s => $"{s.Key} {s.Value} ms")), patients, string.Join(", ", tables));
+        logger.LogInformation("Gold refreshed from {Entity} batch {BatchId} in {Elapsed} ms ({Steps}): {Patients} patients changed, tables {Tables}",
+            entity, batchId, clock.ElapsedMilliseconds, string.Join(", ", steps.Select(s => $"{s.Key} {s.Value} ms")), patients, string.Join(", ", tables));
         return new GoldRefresh(batches, tables, patients, DateTimeOffset.UtcNow) { StepMilliseconds = steps };
     }
 
-    /// <summary>Records the batch (or, for a rebuild, every refined silver batch not yet recorded) as applied.</summary>
-    private static async Task<List<Guid>> RecordAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid? batchId, string? entity, List<string> tables, long patients, Stopwatch clock,
-        CancellationToken cancellationToken)
+    /// <summary>Records the silver batches (refined ones only) as applied; returns those not recorded before.</summary>
+    private static async Task<List<Guid>> RecordAsync(GoldSql sql, Guid[] batchIds, IReadOnlyList<string> tables, long patients, Stopwatch clock, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
+        return await sql.ReadGuidsAsync("""
             INSERT INTO gold.batches (batch_id, entity, affected_patients, tables_refreshed, duration_ms)
-            SELECT @batch, @entity, @patients, @tables, @ms WHERE @batch::uuid IS NOT NULL
-            UNION ALL
             SELECT b.batch_id, b.entity, @patients, @tables, @ms FROM silver.batches b
-            WHERE @batch::uuid IS NULL AND b.status = 'refined'
+            WHERE b.batch_id = ANY (@batches) AND b.status = 'refined'
             ON CONFLICT (batch_id) DO NOTHING
             RETURNING batch_id
-            """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter("batch", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)batchId ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("entity", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)entity ?? DBNull.Value });
-        command.Parameters.AddWithValue("patients", patients);
-        command.Parameters.AddWithValue("tables", tables.ToArray());
-        command.Parameters.AddWithValue("ms", (int)clock.ElapsedMilliseconds);
-        var recorded = new List<Guid>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            recorded.Add(reader.GetGuid(0));
-        }
-
-        return recorded;
+            """, cancellationToken, ("batches", batchIds), ("patients", patients), ("tables", tables.ToArray()), ("ms", (int)clock.ElapsedMilliseconds));
     }
 
     private static async Task<GoldRefresh?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid batchId, CancellationToken cancellationToken)
@@ -221,4 +255,16 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             ? new GoldRefresh([batchId], reader.GetFieldValue<string[]>(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), AlreadyApplied: true)
             : null;
     }
+}
+
+/// <summary>
+/// A step of a refresh and the tables it writes: <paramref name="Tables"/>, which a rebuild empties and fills, and
+/// <see cref="Kept"/>, which it adds to without emptying them (the record-version log), whose keys a rebuild drops and
+/// builds again only when it fills them from empty (<see cref="RebuildsKeptKeys"/>).
+/// </summary>
+internal sealed record RebuildStep(string Name, string[] Tables)
+{
+    public string[] Kept { get; init; } = [];
+
+    public bool RebuildsKeptKeys { get; init; }
 }

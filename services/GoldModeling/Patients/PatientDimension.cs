@@ -119,12 +119,9 @@ public static class PatientDimension
 
     /// <summary>
     /// A rebuild affects every patient silver knows or knew: the same members as <see cref="MembersSql"/> would give
-    /// with every patient affected, without collecting them first (the emptied members table is simply silver's map).
+    /// with every patient affected, without collecting them first.
     /// </summary>
     private const string AllMembersSql = """
-        INSERT INTO gold.patient_members (source_system, source_patient_id, patient_id)
-        SELECT source_system, source_patient_id, patient_id FROM silver.patient_identity_map;
-
         CREATE TEMP TABLE gold_members ON COMMIT DROP AS
         SELECT m.patient_id, m.source_system, m.source_patient_id, false AS absorbed, m.match_probability
         FROM silver.patient_identity_map m
@@ -275,6 +272,19 @@ public static class PatientDimension
         INSERT INTO gold.dim_patients ({string.Join(", ", DimColumns)})
         SELECT {string.Join(", ", DimColumns)} FROM gold_dim_new;
         """;
+
+    /// <summary>
+    /// A rebuild's copy of silver's map into the emptied <c>gold.patient_members</c> (which the next batches compare with
+    /// silver's): the dimension does not read it, so the copy can run beside it.
+    /// </summary>
+    public static Task<long> CopyMembersAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return sql.ExecuteAsync("""
+            INSERT INTO gold.patient_members (source_system, source_patient_id, patient_id)
+            SELECT source_system, source_patient_id, patient_id FROM silver.patient_identity_map
+            """, cancellationToken);
+    }
 
     /// <summary>
     /// Brings the dimension up to date for a patients batch (or everything); fills <c>gold_affected</c> (not for a
