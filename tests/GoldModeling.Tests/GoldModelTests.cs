@@ -90,17 +90,45 @@ public sealed class GoldModelTests(DefaultDataSet data) : IClassFixture<DefaultD
     [Fact]
     public async Task Rebuild_GivesExactlyTheTablesTheIncrementalPathGave()
     {
-        // Arrange: gold as the batches built it.
+        // Arrange: gold as the batches built it, and its keys and indexes as the migrations made them.
         var incremental = await _pipeline.SnapshotAsync();
         Assert.True(incremental["gold.fact_claims"].Count > 1000, "the data set should give claim facts");
+        const string Indexes = "SELECT indexdef FROM pg_indexes WHERE schemaname = 'gold' ORDER BY indexdef";
+        var indexes = await _pipeline.QueryAsync(Indexes, r => r.GetString(0));
 
         // Act
         using var client = _pipeline.CreateClient();
         using var response = await client.PostAsync(new Uri("/api/gold/rebuild", UriKind.Relative), null);
 
-        // Assert
+        // Assert: the same rows, and every key and index the rebuild's steps dropped is back.
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         GoldPipeline.AssertSame(incremental, await _pipeline.SnapshotAsync(), "after a rebuild");
+        Assert.Equal(indexes, await _pipeline.QueryAsync(Indexes, r => r.GetString(0)));
+    }
+
+    [Fact]
+    public async Task Rebuild_WaitsForGoldsLock_SoThatNoBatchRunsInsideIt()
+    {
+        // Arrange: another writer of gold holds its lock (as a batch being applied does).
+        await using var writer = await _pipeline.Database.OpenConnectionAsync();
+        await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(x'601D0001'::bigint)", writer))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        // Act: the rebuild starts, and waits.
+        var rebuild = _pipeline.Model.RebuildAsync(CancellationToken.None);
+        var waited = await Task.WhenAny(rebuild, Task.Delay(TimeSpan.FromSeconds(2))) != rebuild;
+        await using (var release = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock(x'601D0001'::bigint)", writer))
+        {
+            await release.ExecuteNonQueryAsync();
+        }
+
+        // Assert: it ran once the lock was free, and released it at the end.
+        Assert.True(waited, "the rebuild should wait while gold's lock is held");
+        Assert.Equal(await _pipeline.ScalarAsync<long>("SELECT count(*) FROM silver.patients"),
+            (await rebuild).AffectedPatients);
+        Assert.True(await _pipeline.ScalarAsync<bool>("SELECT pg_try_advisory_xact_lock(x'601D0001'::bigint)"), "the rebuild should release gold's lock");
     }
 
     [Fact]

@@ -29,11 +29,13 @@ public static class MedicalEventFacts
         ) d ON d.patient_id = e.patient_id AND e.event_date >= d.lookup_from AND e.event_date < d.effective_to
         """;
 
-    private static readonly string RebuildSql = $"""
+    /// <summary>A rebuild starts from empty facts: every row goes straight in, and the delta is all of them.</summary>
+    private static readonly string RebuildFactsSql = $"""
         INSERT INTO gold.fact_medical_events ({string.Join(", ", Columns)})
         {Rows("silver.medical_events", "")};
-        CREATE TEMP VIEW gold_event_delta AS SELECT 1 AS sign, f.* FROM gold.fact_medical_events f;
         """;
+
+    private const string RebuildDeltaSql = "CREATE TEMP VIEW gold_event_delta AS SELECT 1 AS sign, f.* FROM gold.fact_medical_events f;";
 
     private static readonly FactDelta Delta = new("event", "gold.fact_medical_events", "silver.medical_events", "event_id", Columns, Rows);
 
@@ -105,13 +107,34 @@ public static class MedicalEventFacts
     /// <summary>Applies the scope's event changes to the facts and the event marts; returns how many fact rows changed (delta rows).</summary>
     public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, bool patientsChanged, CancellationToken cancellationToken)
     {
-        var changed = await Delta.ApplyAsync(sql, inScope, patientsChanged, RebuildSql, cancellationToken);
+        var changed = await Delta.ApplyAsync(sql, inScope, patientsChanged, RebuildFactsSql + RebuildDeltaSql, cancellationToken);
         if (changed > 0)
         {
-            await sql.ExecuteAsync(sql.IsRebuild ? RebuildProviderPatientsSql : ProviderPatientsSql, cancellationToken);
-            await sql.ExecuteAsync(MartsSql, cancellationToken);
+            await MartsAsync(sql, cancellationToken);
         }
 
         return changed;
+    }
+
+    /// <summary>A rebuild's facts, alone: the marts, which read them, follow in their own step (beside patient 360's).</summary>
+    public static Task<long> RebuildFactsAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return sql.ExecuteAsync(RebuildFactsSql, cancellationToken);
+    }
+
+    /// <summary>A rebuild's event marts, from the facts a previous step rebuilt (the delta is every fact).</summary>
+    public static async Task<long> RebuildMartsAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        await sql.ExecuteAsync(RebuildDeltaSql, cancellationToken);
+        await MartsAsync(sql, cancellationToken);
+        return await sql.CountAsync("SELECT count(*) FROM gold.mart_provider_performance", cancellationToken);
+    }
+
+    private static async Task MartsAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        await sql.ExecuteAsync(sql.IsRebuild ? RebuildProviderPatientsSql : ProviderPatientsSql, cancellationToken);
+        await sql.ExecuteAsync(MartsSql, cancellationToken);
     }
 }

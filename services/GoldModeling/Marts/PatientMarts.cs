@@ -78,9 +78,12 @@ public static class PatientMarts
         ) c ON c.patient_id = p.patient_id
         """;
 
-    private static readonly string RebuildSql = $"""
+    private static readonly string Rebuild360Sql = $"""
         INSERT INTO gold.mart_patient_360 ({string.Join(", ", Columns)})
         {Rows(all: true)};
+        """;
+
+    private static readonly string RebuildClaimsSql = $"""
         INSERT INTO gold.mart_patient_claims ({string.Join(", ", ClaimColumns)})
         {ClaimRows("gold.mart_patient_360", "gold.fact_claims")};
         CREATE TEMP VIEW gold_patient_claims_delta AS SELECT 1 AS sign, m.* FROM gold.mart_patient_claims m;
@@ -259,17 +262,39 @@ public static class PatientMarts
     public static async Task<long> RefreshAsync(GoldSql sql, bool dimensionChanged, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        await sql.ExecuteAsync(sql.IsRebuild ? RebuildSql : Patient360Sql, cancellationToken);
-        if (dimensionChanged || sql.IsRebuild)
+        if (sql.IsRebuild)
+        {
+            await Rebuild360Async(sql, cancellationToken);
+            return await RebuildClaimsAsync(sql, cancellationToken);
+        }
+
+        await sql.ExecuteAsync(Patient360Sql, cancellationToken);
+        if (dimensionChanged)
         {
             await sql.ExecuteAsync(HipaaSql, cancellationToken);
         }
 
-        // A rebuild's delta is every row of the mart, one per patient: counting the rows spares a distinct count of them.
         return await sql.CountAsync(
-            sql.IsRebuild
-                ? "SELECT count(*) FROM gold.mart_patient_360"
-                : "SELECT count(*) FROM (SELECT patient_id FROM gold_p360_delta UNION SELECT patient_id FROM gold_patient_claims_delta) p",
+            "SELECT count(*) FROM (SELECT patient_id FROM gold_p360_delta UNION SELECT patient_id FROM gold_patient_claims_delta) p",
             cancellationToken);
+    }
+
+    /// <summary>A rebuild's patient 360, alone: it reads the dimension and the event facts, and can run beside the event marts.</summary>
+    public static Task<long> Rebuild360Async(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return sql.ExecuteAsync(Rebuild360Sql, cancellationToken);
+    }
+
+    /// <summary>
+    /// A rebuild's patient claims, risk strata and HIPAA checks, from the patient 360 rows and claim facts previous steps
+    /// rebuilt; returns how many patients have rows (a rebuild's delta is every row, one per patient).
+    /// </summary>
+    public static async Task<long> RebuildClaimsAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        await sql.ExecuteAsync(RebuildClaimsSql, cancellationToken);
+        await sql.ExecuteAsync(HipaaSql, cancellationToken);
+        return await sql.CountAsync("SELECT count(*) FROM gold.mart_patient_claims", cancellationToken);
     }
 }

@@ -29,19 +29,27 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// <summary>Key of the advisory lock held by every transaction that writes gold.</summary>
     private const long GoldLock = 0x601D_0001;
 
-    /// <summary>Every table a refresh writes, by the step that fills it (a rebuild's dimension step also writes the record-version log).</summary>
+    /// <summary>
+    /// Every table a refresh writes, by the rebuild step that fills it (the dimension's also writes the record-version
+    /// log). A batch runs the same work in four steps: dimension, claims, medical events (facts and marts), patient marts.
+    /// </summary>
     private static readonly RebuildStep Dimension = new("dimension", ["gold.dim_patients"]);
     private static readonly RebuildStep Members = new("patient members", ["gold.patient_members"]);
     private static readonly RebuildStep Claims = new("claims",
         ["gold.fact_claims", "gold.mart_claims_cost", "gold.mart_claims_cost_all_years", "gold.mart_monthly_financials"]);
-    private static readonly RebuildStep Events = new("medical events",
-        ["gold.fact_medical_events", "gold.provider_patients", "gold.mart_utilization", "gold.mart_weekly_events", "gold.mart_provider_performance"]);
-    private static readonly RebuildStep Patients = new("patient marts",
-        ["gold.mart_patient_360", "gold.mart_patient_claims", "gold.mart_risk_stratification", "gold.mart_hipaa_compliance"]);
+    private static readonly RebuildStep EventFacts = new("medical event facts", ["gold.fact_medical_events"]);
+    private static readonly RebuildStep EventMarts = new("medical event marts",
+        ["gold.provider_patients", "gold.mart_utilization", "gold.mart_weekly_events", "gold.mart_provider_performance"]);
+    private static readonly RebuildStep Patient360 = new("patient 360", ["gold.mart_patient_360"]);
+    private static readonly RebuildStep PatientClaims = new("patient claims",
+        ["gold.mart_patient_claims", "gold.mart_risk_stratification", "gold.mart_hipaa_compliance"]);
 
-    /// <summary>The model's tables (not the members and the provider bridge, gold's own bookkeeping), as a rebuild reports them.</summary>
+    /// <summary>The model's tables (not the members and the provider bridge, gold's own bookkeeping), as refreshes report them.</summary>
     private static readonly string[] AllTables =
-        [.. new[] { Dimension, Claims, Events, Patients }.SelectMany(s => s.Tables).Where(t => t != "gold.provider_patients")];
+    [
+        .. new[] { Dimension, Claims, EventFacts, EventMarts, Patient360, PatientClaims }.SelectMany(s => s.Tables)
+            .Where(t => t != "gold.provider_patients"),
+    ];
 
     /// <summary>
     /// Tables a rebuild fills with plain INSERTs (no ON CONFLICT), so that their primary keys can go with the other
@@ -96,8 +104,8 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// <summary>
     /// Empties the model (not the record-version history, which silver cannot give back) and builds it from all of
     /// silver. Each step commits on its own connection, and the steps that do not read each other's tables run side by
-    /// side, so that both cores of a small machine work: the dimension beside the members' copy, then the claims beside
-    /// the events, then the patient marts, which read them all. Gold's lock, held by this session throughout, keeps
+    /// side, so that both cores of a small machine work: the dimension beside the members' copy; the claims (facts and
+    /// marts) beside the event facts; the event marts beside patient 360; then the patient claims, which read them all. Gold's lock, held by this session throughout, keeps
     /// batches out until the end. Readers see each step's tables change when it commits; a step that fails leaves the
     /// steps before it committed, and a rebuild run again starts over. The silver batches recorded as applied are those
     /// refined when the rebuild began: a batch refined during it is applied afterwards, which changes only what the
@@ -122,12 +130,15 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
                 RebuildStepAsync(Members, steps, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken), cancellationToken));
             await Task.WhenAll(
                 RebuildStepAsync(Claims, steps, sql => ClaimFacts.RefreshAsync(sql, inScope: true, patientsChanged: true, cancellationToken), cancellationToken),
-                RebuildStepAsync(Events, steps, sql => MedicalEventFacts.RefreshAsync(sql, inScope: true, patientsChanged: true, cancellationToken), cancellationToken));
+                RebuildStepAsync(EventFacts, steps, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken), cancellationToken));
+            await Task.WhenAll(
+                RebuildStepAsync(EventMarts, steps, sql => MedicalEventFacts.RebuildMartsAsync(sql, cancellationToken), cancellationToken),
+                RebuildStepAsync(Patient360, steps, sql => PatientMarts.Rebuild360Async(sql, cancellationToken), cancellationToken));
             var patients = 0L;
             var batches = new List<Guid>();
-            await RebuildStepAsync(Patients, steps, async sql =>
+            await RebuildStepAsync(PatientClaims, steps, async sql =>
             {
-                patients = await PatientMarts.RefreshAsync(sql, dimensionChanged: true, cancellationToken);
+                patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken);
                 batches = await RecordAsync(sql, [.. refined], AllTables, patients, clock, cancellationToken);
                 return patients;
             }, cancellationToken);
@@ -194,36 +205,36 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         await sql.ExecuteAsync("CREATE TEMP TABLE gold_affected (patient_id text PRIMARY KEY) ON COMMIT DROP", cancellationToken);
         var tables = new List<string>();
         var steps = new Dictionary<string, long>();
-        async Task<long> StepAsync(RebuildStep step, Func<Task<long>> apply)
+        async Task<long> StepAsync(string name, Func<Task<long>> apply)
         {
             var started = clock.ElapsedMilliseconds;
             var changed = await apply();
-            steps[step.Name] = clock.ElapsedMilliseconds - started;
+            steps[name] = clock.ElapsedMilliseconds - started;
             return changed;
         }
 
         var affected = entity == Entities.Patients
-            ? await StepAsync(Dimension, () => PatientDimension.RefreshAsync(sql, firstCapture: false, cancellationToken))
+            ? await StepAsync(Dimension.Name, () => PatientDimension.RefreshAsync(sql, firstCapture: false, cancellationToken))
             : 0;
         if (affected > 0)
         {
             tables.AddRange([.. Dimension.Tables, "gold.mart_hipaa_compliance"]);
         }
 
-        if (await StepAsync(Claims, () => ClaimFacts.RefreshAsync(sql, entity == Entities.Claims || affected > 0, affected > 0, cancellationToken)) > 0)
+        if (await StepAsync(Claims.Name, () => ClaimFacts.RefreshAsync(sql, entity == Entities.Claims || affected > 0, affected > 0, cancellationToken)) > 0)
         {
             tables.AddRange(Claims.Tables);
         }
 
-        if (await StepAsync(Events, () => MedicalEventFacts.RefreshAsync(sql, entity == Entities.MedicalEvents || affected > 0, affected > 0, cancellationToken)) > 0)
+        if (await StepAsync("medical events", () => MedicalEventFacts.RefreshAsync(sql, entity == Entities.MedicalEvents || affected > 0, affected > 0, cancellationToken)) > 0)
         {
-            tables.AddRange(Events.Tables.Where(AllTables.Contains));
+            tables.AddRange([.. EventFacts.Tables, .. EventMarts.Tables.Where(AllTables.Contains)]);
         }
 
-        var patients = await StepAsync(Patients, () => PatientMarts.RefreshAsync(sql, affected > 0, cancellationToken));
+        var patients = await StepAsync("patient marts", () => PatientMarts.RefreshAsync(sql, affected > 0, cancellationToken));
         if (patients > 0)
         {
-            tables.AddRange(Patients.Tables.Where(t => t != "gold.mart_hipaa_compliance"));
+            tables.AddRange([.. Patient360.Tables, "gold.mart_patient_claims", "gold.mart_risk_stratification"]);
         }
 
         var batches = await RecordAsync(sql, [batchId], tables, patients, clock, cancellationToken);
