@@ -4,11 +4,11 @@ using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-// The medallion database is sized for the machine (a quarter of its memory as shared buffers, 6 GB of 24 here, and a
-// background writer that keeps them clean): a 100k-claim gold batch at a million patients updates the claim facts and
-// patient marts at random and reads silver, and with 1 GB it spent much of its time writing out dirty pages before it
-// could read others in (5.1-5.5 s against 4.5-5.0 s; with 256 MB, the servers' default, 6.7-7.1 s). More buffers
-// without the writer were no better (5.7-7.0 s): the dirty pages only piled up. The full build ran the same.
+// The medallion database is sized for the machine: a quarter of its memory as shared buffers, at most 2 GB, and a
+// background writer that keeps them clean. At a million patients a 100k-claim gold batch updates the claim facts and
+// patient marts at random and reads silver; with 2 GB and the writer its six measured runs averaged 4.75 s, against
+// 5.10 s with 1 GB and 5.01 s with 6 GB. More buffers slowed the full build, whose steps run side by side on both cores
+// (two runs each: 75-85 s with 2 GB, 76-81 s with 1 GB, 90 s with 6 GB).
 var postgres = builder.AddPostgres("postgres").WithMachineSizedBuffers();
 var medallion = postgres.AddDatabase("medallion");
 var redis = builder.AddRedis("redis");

@@ -124,12 +124,11 @@ public static class MedicalEventFacts
     }
 
     /// <summary>A rebuild's event marts, from the facts a previous step rebuilt (the delta is every fact).</summary>
-    public static async Task<long> RebuildMartsAsync(GoldSql sql, CancellationToken cancellationToken)
+    public static async Task RebuildMartsAsync(GoldSql sql, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
         await sql.ExecuteAsync(RebuildDeltaSql, cancellationToken);
         await MartsAsync(sql, cancellationToken);
-        return await sql.CountAsync("SELECT count(*) FROM gold.mart_provider_performance", cancellationToken);
     }
 
     private static async Task MartsAsync(GoldSql sql, CancellationToken cancellationToken)

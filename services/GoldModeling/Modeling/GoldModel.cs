@@ -105,11 +105,11 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// Empties the model (not the record-version history, which silver cannot give back) and builds it from all of
     /// silver. Each step commits on its own connection, and the steps that do not read each other's tables run side by
     /// side, so that both cores of a small machine work: the dimension beside the members' copy; the claims (facts and
-    /// marts) beside the event facts; the event marts beside patient 360; then the patient claims, which read them all. Gold's lock, held by this session throughout, keeps
-    /// batches out until the end. Readers see each step's tables change when it commits; a step that fails leaves the
-    /// steps before it committed, and a rebuild run again starts over. The silver batches recorded as applied are those
-    /// refined when the rebuild began: a batch refined during it is applied afterwards, which changes only what the
-    /// rebuild did not already take from it.
+    /// marts) beside the event facts; the event marts beside patient 360; then the patient claims, which read them all.
+    /// Gold's lock, held by this session throughout, keeps batches out until the end. Readers see each step's tables
+    /// change when it commits; a step that fails leaves the steps before it committed, and a rebuild run again starts
+    /// over. The silver batches recorded as applied are those refined when the rebuild began: a batch refined during it
+    /// is applied afterwards, which changes only what the rebuild did not already take from it.
     /// </summary>
     public async Task<GoldRefresh> RebuildAsync(CancellationToken cancellationToken)
     {
@@ -140,7 +140,6 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             {
                 patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken);
                 batches = await RecordAsync(sql, [.. refined], AllTables, patients, clock, cancellationToken);
-                return patients;
             }, cancellationToken);
 
             logger.LogInformation("Gold rebuilt from all of silver in {Elapsed} ms ({Steps}): {Patients} patients, {Batches} batches recorded",
@@ -149,7 +148,11 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         }
         finally
         {
-            await session.ExecuteAsync($"SELECT pg_advisory_unlock({GoldLock})", CancellationToken.None);
+            // A session that broke has released the lock with it.
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await session.ExecuteAsync($"SELECT pg_advisory_unlock({GoldLock})", CancellationToken.None);
+            }
         }
     }
 
@@ -159,7 +162,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// thousands of claims per patient, and the query API's plans would look costly enough to be JIT-compiled: 150 ms for a
     /// 0.3 ms query).
     /// </summary>
-    private async Task RebuildStepAsync(RebuildStep step, ConcurrentDictionary<string, long> steps, Func<GoldSql, Task<long>> fill, CancellationToken cancellationToken)
+    private async Task RebuildStepAsync(RebuildStep step, ConcurrentDictionary<string, long> steps, Func<GoldSql, Task> fill, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
