@@ -58,9 +58,9 @@ public static class PatientMarts
         """;
 
     /// <summary>
-    /// The patient claims rows of the patient 360 rows just made (<paramref name="patients"/>: the mart, or
-    /// <c>gold_p360_rows</c>), whose stratum columns they take, with the claims of <paramref name="claims"/> (the facts,
-    /// or <c>gold_p360_claims</c>) and the risk category they give.
+    /// The patient claims rows of the patients in <paramref name="patients"/> (the patient 360 rows just made,
+    /// <c>gold_p360_rows</c>, or a rebuild's <see cref="CurrentStrata"/>), whose stratum columns they take, with the claims
+    /// of <paramref name="claims"/> (the facts, or <c>gold_p360_claims</c>) and the risk category they give.
     /// </summary>
     private static string ClaimRows(string patients, string claims) => $"""
         SELECT p.patient_id, {RiskCategory("p.", "coalesce(c.claims_total, 0)")}, p.region, p.insurance_plan, p.age_band, p.age_years, p.bmi,
@@ -83,9 +83,22 @@ public static class PatientMarts
         {Rows(all: true)};
         """;
 
+    /// <summary>
+    /// What a patient claims row takes from patient 360, for every current patient, without it: the current version's
+    /// stratum columns and the admissions among the event facts (as patient 360 counts them). A rebuild makes the patient
+    /// claims from these, beside patient 360 instead of after it.
+    /// </summary>
+    private const string CurrentStrata = """
+        (SELECT d.patient_id, d.region, d.insurance_plan, d.age_band, d.age_years, d.bmi, d.smoker, coalesce(a.admissions, 0) AS admissions
+         FROM gold.dim_patients d
+         LEFT JOIN (SELECT patient_id, count(*) AS admissions FROM gold.fact_medical_events WHERE event_type = 'admission' GROUP BY patient_id) a
+           ON a.patient_id = d.patient_id
+         WHERE d.is_current)
+        """;
+
     private static readonly string RebuildClaimsSql = $"""
         INSERT INTO gold.mart_patient_claims ({string.Join(", ", ClaimColumns)})
-        {ClaimRows("gold.mart_patient_360", "gold.fact_claims")};
+        {ClaimRows(CurrentStrata, "gold.fact_claims")};
         CREATE TEMP VIEW gold_patient_claims_delta AS SELECT 1 AS sign, m.* FROM gold.mart_patient_claims m;
         {StratificationSql}
         """;
@@ -279,7 +292,7 @@ public static class PatientMarts
             cancellationToken);
     }
 
-    /// <summary>A rebuild's patient 360, alone: it reads the dimension and the event facts, and can run beside the event marts.</summary>
+    /// <summary>A rebuild's patient 360, alone: it reads the dimension and the event facts, and can run beside the event marts and patient claims.</summary>
     public static Task<long> Rebuild360Async(GoldSql sql, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
@@ -287,8 +300,8 @@ public static class PatientMarts
     }
 
     /// <summary>
-    /// A rebuild's patient claims, risk strata and HIPAA checks, from the patient 360 rows and claim facts previous steps
-    /// rebuilt; returns how many patients have rows (a rebuild's delta is every row, one per patient).
+    /// A rebuild's patient claims, risk strata and HIPAA checks, from the dimension and facts previous steps rebuilt (it
+    /// can run beside patient 360); returns how many patients have rows (a rebuild's delta is every row, one per patient).
     /// </summary>
     public static async Task<long> RebuildClaimsAsync(GoldSql sql, CancellationToken cancellationToken)
     {

@@ -105,7 +105,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// Empties the model (not the record-version history, which silver cannot give back) and builds it from all of
     /// silver. Each step commits on its own connection, and the steps that do not read each other's tables run side by
     /// side, so that both cores of a small machine work: the dimension beside the members' copy; the claims (facts and
-    /// marts) beside the event facts; the event marts beside patient 360; then the patient claims, which read them all.
+    /// marts) beside the event facts; then the event marts, patient 360 and the patient claims, which read them.
     /// Gold's lock, held by this session throughout, keeps batches out until the end. Readers see each step's tables
     /// change when it commits; a step that fails leaves the steps before it committed, and a rebuild run again starts
     /// over. The silver batches recorded as applied are those refined when the rebuild began: a batch refined during it
@@ -131,16 +131,12 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             await Task.WhenAll(
                 RebuildStepAsync(Claims, steps, sql => ClaimFacts.RefreshAsync(sql, inScope: true, patientsChanged: true, cancellationToken), cancellationToken),
                 RebuildStepAsync(EventFacts, steps, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken), cancellationToken));
+            var patients = 0L;
             await Task.WhenAll(
                 RebuildStepAsync(EventMarts, steps, sql => MedicalEventFacts.RebuildMartsAsync(sql, cancellationToken), cancellationToken),
-                RebuildStepAsync(Patient360, steps, sql => PatientMarts.Rebuild360Async(sql, cancellationToken), cancellationToken));
-            var patients = 0L;
-            var batches = new List<Guid>();
-            await RebuildStepAsync(PatientClaims, steps, async sql =>
-            {
-                patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken);
-                batches = await RecordAsync(sql, [.. refined], AllTables, patients, clock, cancellationToken);
-            }, cancellationToken);
+                RebuildStepAsync(Patient360, steps, sql => PatientMarts.Rebuild360Async(sql, cancellationToken), cancellationToken),
+                RebuildStepAsync(PatientClaims, steps, async sql => patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken), cancellationToken));
+            var batches = await RecordAsync(session, [.. refined], AllTables, patients, clock, cancellationToken);
 
             logger.LogInformation("Gold rebuilt from all of silver in {Elapsed} ms ({Steps}): {Patients} patients, {Batches} batches recorded",
                 clock.ElapsedMilliseconds, string.Join(", ", steps.Select(s => $"{s.Key} {s.Value} ms")), patients, batches.Count);
