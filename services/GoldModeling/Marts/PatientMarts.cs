@@ -271,16 +271,14 @@ public static class PatientMarts
         FROM information_schema.columns WHERE table_schema = 'gold';
         """;
 
-    /// <summary>Refreshes the patient marts for the patients in scope (the HIPAA checks when the dimension changed); returns how many patients' rows changed.</summary>
+    /// <summary>
+    /// Refreshes the patient marts for a batch's patients (the HIPAA checks when the dimension changed); returns how many
+    /// patients' rows changed. A rebuild makes them in steps of their own: <see cref="Rebuild360Async"/> and
+    /// <see cref="RebuildClaimsAsync"/>.
+    /// </summary>
     public static async Task<long> RefreshAsync(GoldSql sql, bool dimensionChanged, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        if (sql.IsRebuild)
-        {
-            await Rebuild360Async(sql, cancellationToken);
-            return await RebuildClaimsAsync(sql, cancellationToken);
-        }
-
         await sql.ExecuteAsync(Patient360Sql, cancellationToken);
         if (dimensionChanged)
         {
