@@ -47,17 +47,21 @@ public sealed class PipeliningTests(IsolatedServices services) : IClassFixture<I
     [Fact]
     public async Task Cancellation_WhileReplyPending_DiscardsThatReplyAndLaterCommandsGetTheirOwn()
     {
-        // Arrange: BLPOP on an empty list holds every reply behind it for 300 ms
+        // Arrange: BLPOP on an empty list holds every reply behind it for 2 s, long enough that the cancellation below
+        // comes first even on a loaded machine (with 300 ms, a late timer once let the replies arrive before it)
         await _redis.StringSetAsync(_prefix + "cancel:1", "one");
         await _redis.StringSetAsync(_prefix + "cancel:2", "two");
         await _redis.StringSetAsync(_prefix + "cancel:3", "three");
-        var blocker = _redis.ExecuteAsync("BLPOP", _prefix + "cancel:empty", "0.3");
-        using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var blocker = _redis.ExecuteAsync("BLPOP", _prefix + "cancel:empty", "2");
+        using var soon = new CancellationTokenSource();
 
-        // Act: two commands are cancelled while waiting behind it, one in between is not
+        // Act: two commands are cancelled while waiting behind it (sent, their replies pending), one in between is not
         var cancelledFirst = _redis.StringGetAsync(_prefix + "cancel:1", soon.Token);
         var waiting = _redis.StringGetAsync(_prefix + "cancel:2");
         var cancelledSecond = _redis.HashGetAllAsync(_prefix + "cancel:3", soon.Token); // would be WRONGTYPE if it ran late
+        await Task.Delay(TimeSpan.FromMilliseconds(100));
+        await soon.CancelAsync();
+        Assert.False(blocker.IsCompleted, "the cancellation should come while the replies are still held back");
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelledFirst);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelledSecond);
 
