@@ -137,9 +137,9 @@ public sealed class GoldScenario : IScenario
             "Silver is built once by ingestion + refinement into a Postgres data folder kept under /tmp/healthmedallion-bench-data "
             + "(delete it to rebuild). Each run drops gold, starts the service (migrations), measures the baseline (CREATE TABLE AS of "
             + "silver claims and events joined to silver.patients: the copy without history or marts), then GoldModel.RebuildAsync "
-            + "(capture of record versions, SCD2 dimension, both facts, every mart), then one silver claims batch of 100,000 corrections "
-            + "(a hashed sample of silver.claims re-stated under a new batch id; this changes the kept silver a little every run) applied by "
-            + "GoldModel.ApplyBatchAsync (the first straight after the rebuild), then 100 timed GET requests per mart endpoint (after 20 untimed) over loopback HTTP, one at a time.");
+            + "(capture of record versions, SCD2 dimension, both facts, every mart, in steps side by side on two connections), then three "
+            + "silver claims batches of 100,000 corrections each (hashed samples of silver.claims re-stated under a new batch id; this "
+            + "changes the kept silver a little every run) applied by GoldModel.ApplyBatchAsync (the first straight after the rebuild), then 100 timed GET requests per mart endpoint (after 20 untimed) over loopback HTTP, one at a time.");
     }
 
     /// <summary>How many claim-correction batches follow the rebuild (the first pays the fresh tables' first-writer costs).</summary>
