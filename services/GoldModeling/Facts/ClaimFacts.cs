@@ -30,13 +30,6 @@ public static class ClaimFacts
         ) d ON d.patient_id = c.patient_id AND c.claim_date::timestamptz >= d.lookup_from AND c.claim_date::timestamptz < d.effective_to
         """;
 
-    /// <summary>A rebuild starts from empty facts: every row goes straight in, and the delta is all of them.</summary>
-    private static readonly string RebuildSql = $"""
-        INSERT INTO gold.fact_claims ({string.Join(", ", Columns)})
-        {Rows("silver.claims", "")};
-        CREATE TEMP VIEW gold_claim_delta AS SELECT 1 AS sign, f.* FROM gold.fact_claims f;
-        """;
-
     private static readonly FactDelta Delta = new("claim", "gold.fact_claims", "silver.claims", "claim_id", Columns, Rows);
 
     /// <summary>The all-years claims cost moves by the delta; a rebuild adds up the yearly mart instead of every fact again.</summary>
@@ -93,16 +86,29 @@ public static class ClaimFacts
         DELETE FROM gold.mart_monthly_financials WHERE claims = 0;
         """;
 
-    /// <summary>Applies the scope's claim changes to the facts and the claim marts; returns how many fact rows changed (delta rows).</summary>
+    /// <summary>Applies a batch's claim changes to the facts and the claim marts; returns how many fact rows changed (delta rows).</summary>
     public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, bool patientsChanged, CancellationToken cancellationToken)
     {
-        var changed = await Delta.ApplyAsync(sql, inScope, patientsChanged, RebuildSql, cancellationToken);
+        var changed = await Delta.ApplyAsync(sql, inScope, patientsChanged, cancellationToken);
         if (changed > 0)
         {
-            await sql.ExecuteAsync(MartsSql, cancellationToken);
-            await sql.ExecuteAsync(sql.IsRebuild ? RebuildAllYearsSql : AllYearsSql, cancellationToken);
+            await MartsAsync(sql, cancellationToken);
         }
 
         return changed;
+    }
+
+    /// <summary>A rebuild's claim facts and marts, into emptied tables (the delta is every fact).</summary>
+    public static async Task RebuildAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        await Delta.RebuildAsync(sql, cancellationToken);
+        await Delta.ViewAllAsDeltaAsync(sql, cancellationToken);
+        await MartsAsync(sql, cancellationToken);
+    }
+
+    private static async Task MartsAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        await sql.ExecuteAsync(MartsSql, cancellationToken);
+        await sql.ExecuteAsync(sql.IsRebuild ? RebuildAllYearsSql : AllYearsSql, cancellationToken);
     }
 }

@@ -5,7 +5,8 @@ namespace HealthMedallion.GoldModeling.Facts;
 /// <summary>
 /// The incremental path both fact tables share: the silver rows in scope rebuilt as fact rows, then compared with the
 /// facts and applied as a <see cref="SignedDelta"/> (facts of patients whose versions changed that silver no longer
-/// gives them leave).
+/// gives them leave); and the rebuild's two halves, the emptied facts filled from all of silver and the delta that is
+/// every fact.
 /// </summary>
 /// <param name="Name">Stem of the temporary tables (<c>claim</c>: gold_claim_scope, gold_claim_rows, gold_claim_delta).</param>
 /// <param name="Fact">The fact table.</param>
@@ -38,11 +39,11 @@ internal sealed record FactDelta(string Name, string Fact, string Silver, string
         """;
 
     /// <summary>
-    /// Applies the scope (a rebuild: <paramref name="rebuildSql"/>) to the facts and returns how many delta rows it left in
-    /// <c>gold_&lt;name&gt;_delta</c>; out of scope (a batch of another entity that changed no patient), only the empty
-    /// delta is created, for the steps after.
+    /// Applies a batch's scope to the facts and returns how many delta rows it left in <c>gold_&lt;name&gt;_delta</c>;
+    /// out of scope (a batch of another entity that changed no patient), only the empty delta is created, for the steps
+    /// after.
     /// </summary>
-    public async Task<long> ApplyAsync(GoldSql sql, bool inScope, bool patientsChanged, string rebuildSql, CancellationToken cancellationToken)
+    public async Task<long> ApplyAsync(GoldSql sql, bool inScope, bool patientsChanged, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
         if (!inScope)
@@ -51,8 +52,22 @@ internal sealed record FactDelta(string Name, string Fact, string Silver, string
             return 0;
         }
 
-        await sql.ExecuteAsync(sql.IsRebuild ? rebuildSql : Sql(patientsChanged), cancellationToken);
+        await sql.ExecuteAsync(Sql(patientsChanged), cancellationToken);
         return await sql.CountAsync($"SELECT count(*) FROM gold_{Name}_delta", cancellationToken);
+    }
+
+    /// <summary>A rebuild's fill of the emptied facts: every silver row goes straight in.</summary>
+    public Task<long> RebuildAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return sql.ExecuteAsync($"INSERT INTO {Fact} ({List("")}) {Rows(Silver, "")}", cancellationToken);
+    }
+
+    /// <summary>A rebuild's delta, for the marts that add it up: every fact, once (a temporary view, which outlives the transaction).</summary>
+    public Task<long> ViewAllAsDeltaAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return sql.ExecuteAsync($"CREATE TEMP VIEW gold_{Name}_delta AS SELECT 1 AS sign, f.* FROM {Fact} f", cancellationToken);
     }
 
     private string List(string alias) => string.Join(", ", Columns.Select(c => alias + c));

@@ -29,14 +29,6 @@ public static class MedicalEventFacts
         ) d ON d.patient_id = e.patient_id AND e.event_date >= d.lookup_from AND e.event_date < d.effective_to
         """;
 
-    /// <summary>A rebuild starts from empty facts: every row goes straight in, and the delta is all of them.</summary>
-    private static readonly string RebuildFactsSql = $"""
-        INSERT INTO gold.fact_medical_events ({string.Join(", ", Columns)})
-        {Rows("silver.medical_events", "")};
-        """;
-
-    private const string RebuildDeltaSql = "CREATE TEMP VIEW gold_event_delta AS SELECT 1 AS sign, f.* FROM gold.fact_medical_events f;";
-
     private static readonly FactDelta Delta = new("event", "gold.fact_medical_events", "silver.medical_events", "event_id", Columns, Rows);
 
     /// <summary>
@@ -104,10 +96,10 @@ public static class MedicalEventFacts
         DELETE FROM gold.mart_provider_performance WHERE events = 0;
         """;
 
-    /// <summary>Applies the scope's event changes to the facts and the event marts; returns how many fact rows changed (delta rows).</summary>
+    /// <summary>Applies a batch's event changes to the facts and the event marts; returns how many fact rows changed (delta rows).</summary>
     public static async Task<long> RefreshAsync(GoldSql sql, bool inScope, bool patientsChanged, CancellationToken cancellationToken)
     {
-        var changed = await Delta.ApplyAsync(sql, inScope, patientsChanged, RebuildFactsSql + RebuildDeltaSql, cancellationToken);
+        var changed = await Delta.ApplyAsync(sql, inScope, patientsChanged, cancellationToken);
         if (changed > 0)
         {
             await MartsAsync(sql, cancellationToken);
@@ -117,17 +109,12 @@ public static class MedicalEventFacts
     }
 
     /// <summary>A rebuild's facts, alone: the marts, which read them, follow in their own step (beside patient 360's).</summary>
-    public static Task<long> RebuildFactsAsync(GoldSql sql, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(sql);
-        return sql.ExecuteAsync(RebuildFactsSql, cancellationToken);
-    }
+    public static Task<long> RebuildFactsAsync(GoldSql sql, CancellationToken cancellationToken) => Delta.RebuildAsync(sql, cancellationToken);
 
     /// <summary>A rebuild's event marts, from the facts a previous step rebuilt (the delta is every fact).</summary>
     public static async Task RebuildMartsAsync(GoldSql sql, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(sql);
-        await sql.ExecuteAsync(RebuildDeltaSql, cancellationToken);
+        await Delta.ViewAllAsDeltaAsync(sql, cancellationToken);
         await MartsAsync(sql, cancellationToken);
     }
 

@@ -129,7 +129,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
                     sql => PatientDimension.RefreshAsync(sql, firstCapture, cancellationToken), cancellationToken),
                 RebuildStepAsync(Members, steps, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken), cancellationToken));
             await Task.WhenAll(
-                RebuildStepAsync(Claims, steps, sql => ClaimFacts.RefreshAsync(sql, inScope: true, patientsChanged: true, cancellationToken), cancellationToken),
+                RebuildStepAsync(Claims, steps, sql => ClaimFacts.RebuildAsync(sql, cancellationToken), cancellationToken),
                 RebuildStepAsync(EventFacts, steps, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken), cancellationToken));
             var patients = 0L;
             await Task.WhenAll(
