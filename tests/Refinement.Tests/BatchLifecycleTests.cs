@@ -95,7 +95,11 @@ public sealed class BatchLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task ARedeliveredEvent_ChangesNothing()
     {
+        // Arrange: the batch refined and its event published (the publication is marked just after the refinement commits,
+        // so a batch read before it would differ from the same batch read later by its PublishedAt alone).
         await _pipeline.LandCsvAsync("patients", "patients_twice.csv", Csv(PatientHeader, Patient("P70000003", "1990-03-03"), Patient("P70000004", "1991-04-04")));
+        Assert.True(await Eventually.TrueAsync(async () => (await BatchOfAsync("patients_twice.csv")).PublishedAt is not null, TimeSpan.FromSeconds(10)),
+            "the refined batch's event should be published");
         var batch = await BatchOfAsync("patients_twice.csv");
         var before = await CountAsync("SELECT count(*) FROM silver.patient_records") + await CountAsync("SELECT count(*) FROM silver.superseded");
 
