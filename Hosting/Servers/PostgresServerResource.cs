@@ -60,10 +60,13 @@ public sealed class PostgresServerResource(string name) : Resource(name), IResou
             await InitializeAsync(context, bin, folder, data, password, runAs, cancellationToken);
         }
 
+        // A single node, never a primary for replicas or WAL archiving: the WAL only has to bring it back after a crash.
+        // At wal_level minimal, a table emptied or created in a transaction is filled without WAL (its files are synced at
+        // commit instead), which halves a bulk rebuild's writes.
         string[] settings =
         [
             "listen_addresses=127.0.0.1", $"port={port}", "unix_socket_directories=", "max_connections=300",
-            "shared_buffers=256MB", "max_wal_size=4GB", "logging_collector=off",
+            "shared_buffers=256MB", "max_wal_size=4GB", "wal_level=minimal", "max_wal_senders=0", "logging_collector=off",
             .. Settings.Select(s => $"{s.Key}={s.Value}"),
         ];
         _process = new SupervisedProcess(Name, () => RunAs(runAs, Path.Combine(bin, "postgres"), ["-D", data, .. settings.SelectMany(s => new[] { "-c", s })]) with

@@ -29,10 +29,14 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// <summary>Key of the advisory lock held by every transaction that writes gold.</summary>
     private const long GoldLock = 0x601D_0001;
 
+    /// <summary>The history of source record versions, which a rebuild adds to but keeps (silver cannot give it back).</summary>
+    private const string RecordVersionLog = "gold.patient_record_versions";
+
     /// <summary>
-    /// Every table a refresh writes, by the rebuild step that fills it (the dimension's also writes the record-version
-    /// log). A batch runs the same work in four steps: dimension, claims, medical events (facts and marts), patient marts.
+    /// Every table a refresh writes, by the rebuild step that fills it. A batch runs the same work in four steps:
+    /// dimension (with the capture of record versions), claims, medical events (facts and marts), patient marts.
     /// </summary>
+    private static readonly RebuildStep RecordVersions = new("record versions", []) { Kept = [RecordVersionLog] };
     private static readonly RebuildStep Dimension = new("dimension", ["gold.dim_patients"]);
     private static readonly RebuildStep Members = new("patient members", ["gold.patient_members"]);
     private static readonly RebuildStep Claims = new("claims",
@@ -57,9 +61,6 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// </summary>
     private static readonly string[] BulkFilledTables =
         ["gold.patient_members", "gold.dim_patients", "gold.fact_claims", "gold.fact_medical_events", "gold.provider_patients", "gold.mart_patient_360", "gold.mart_patient_claims"];
-
-    /// <summary>The history of source record versions, which a rebuild keeps (silver cannot give it back).</summary>
-    private const string RecordVersionLog = "gold.patient_record_versions";
 
     /// <summary>
     /// A rebuild step fills empty tables: their secondary indexes and the bulk-filled tables' keys (as the migrations
@@ -104,8 +105,9 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// <summary>
     /// Empties the model (not the record-version history, which silver cannot give back) and builds it from all of
     /// silver. Each step commits on its own connection, and the steps that do not read each other's tables run side by
-    /// side, so that both cores of a small machine work: the dimension beside the members' copy; the claims (facts and
-    /// marts) beside the event facts; then the event marts, patient 360 and the patient claims, which read them.
+    /// side, so that both cores of a small machine work: the dimension collects its members while the record versions
+    /// are captured, then builds the versions beside the members' copy; the claims (facts and marts) run beside the event
+    /// facts; then the event marts, patient 360 and the patient claims, which read them.
     /// Gold's lock, held by this session throughout, keeps batches out until the end. Readers see each step's tables
     /// change when it commits; a step that fails leaves the steps before it committed, and a rebuild run again starts
     /// over. The silver batches recorded as applied are those refined when the rebuild began: a batch refined during it
@@ -124,10 +126,17 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             // An empty record-version log (a new deployment) is filled like the emptied tables, its key built at the end.
             var firstCapture = await session.CountAsync($"SELECT count(*) FROM (SELECT FROM {RecordVersionLog} LIMIT 1) v", cancellationToken) == 0;
             var steps = new ConcurrentDictionary<string, long>();
+            var captured = RebuildStepAsync(RecordVersions with { RebuildsKeptKeys = firstCapture }, steps,
+                sql => PatientDimension.CaptureAsync(sql, firstCapture, cancellationToken), cancellationToken);
+            async Task CopyMembersOnceCapturedAsync()
+            {
+                await captured;
+                await RebuildStepAsync(Members, steps, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken), cancellationToken);
+            }
+
             await Task.WhenAll(
-                RebuildStepAsync(Dimension with { Kept = [RecordVersionLog], RebuildsKeptKeys = firstCapture }, steps,
-                    sql => PatientDimension.RefreshAsync(sql, firstCapture, cancellationToken), cancellationToken),
-                RebuildStepAsync(Members, steps, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken), cancellationToken));
+                RebuildStepAsync(Dimension, steps, sql => PatientDimension.RebuildAsync(sql, captured, cancellationToken), cancellationToken),
+                CopyMembersOnceCapturedAsync());
             await Task.WhenAll(
                 RebuildStepAsync(Claims, steps, sql => ClaimFacts.RebuildAsync(sql, cancellationToken), cancellationToken),
                 RebuildStepAsync(EventFacts, steps, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken), cancellationToken));
@@ -166,7 +175,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         {
             var sql = new GoldSql(connection, transaction, null);
             string[] indexed = [.. step.Tables, .. step.RebuildsKeptKeys ? step.Kept : []];
-            await sql.ExecuteAsync($"{SessionSettingsSql}; TRUNCATE {string.Join(", ", step.Tables)}", cancellationToken);
+            await sql.ExecuteAsync(step.Tables.Length == 0 ? SessionSettingsSql : $"{SessionSettingsSql}; TRUNCATE {string.Join(", ", step.Tables)}", cancellationToken);
             await sql.ExecuteAsync(DropIndexesSql, cancellationToken,
                 ("tables", indexed), ("bulk_filled", indexed.Where(t => BulkFilledTables.Contains(t) || step.Kept.Contains(t)).ToArray()));
             await fill(sql);
@@ -213,7 +222,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         }
 
         var affected = entity == Entities.Patients
-            ? await StepAsync(Dimension.Name, () => PatientDimension.RefreshAsync(sql, firstCapture: false, cancellationToken))
+            ? await StepAsync(Dimension.Name, () => PatientDimension.RefreshAsync(sql, cancellationToken))
             : 0;
         if (affected > 0)
         {

@@ -287,27 +287,41 @@ public static class PatientDimension
     }
 
     /// <summary>
-    /// Brings the dimension up to date for a patients batch (or everything); fills <c>gold_affected</c> (not for a
-    /// rebuild, whose later steps take everything) and returns how many patients were affected (a rebuild, which affects
-    /// them all: how many versions it wrote).
+    /// Appends to the record-version log the versions of silver's patient records it lacks: the batch's, or (no batch)
+    /// every record's. A rebuild captures in a step of its own, beside the start of <see cref="RebuildAsync"/>.
     /// </summary>
     /// <param name="firstCapture">The log is empty and its key dropped (a rebuild's first capture, see <see cref="FirstCaptureSql"/>).</param>
-    public static async Task<long> RefreshAsync(GoldSql sql, bool firstCapture, CancellationToken cancellationToken)
+    public static Task<long> CaptureAsync(GoldSql sql, bool firstCapture, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        await sql.ExecuteAsync(firstCapture ? FirstCaptureSql : CaptureSql, cancellationToken);
-        if (sql.IsRebuild)
-        {
-            await sql.ExecuteAsync(AllMembersSql, cancellationToken);
-            await sql.ExecuteAsync(VersionsSql, cancellationToken);
+        return sql.ExecuteAsync(firstCapture ? FirstCaptureSql : CaptureSql, cancellationToken);
+    }
 
-            // Every patient is affected: the versions written say whether there are any, without counting the patients
-            // (a GROUP BY over every member, 2 s at a million patients).
-            return await sql.ExecuteAsync(RebuildApplySql, cancellationToken);
-        }
-
+    /// <summary>
+    /// Brings the dimension up to date for a patients batch; fills <c>gold_affected</c> and returns how many patients
+    /// were affected.
+    /// </summary>
+    public static async Task<long> RefreshAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        await CaptureAsync(sql, firstCapture: false, cancellationToken);
         await sql.ExecuteAsync(AffectedSql, cancellationToken);
         await sql.ExecuteAsync(MembersSql + VersionsSql + ApplySql, cancellationToken);
         return await sql.CountAsync("SELECT count(*) FROM gold_affected", cancellationToken);
+    }
+
+    /// <summary>
+    /// A rebuild's dimension, into the emptied table: every patient's versions. The members are collected while
+    /// <paramref name="captured"/>, the capture's step, brings the log up to date; the versions are read from the log once
+    /// it has committed. Returns how many versions were written (every patient is affected: the versions say whether there
+    /// are any, without counting the patients, a GROUP BY over every member that costs 2 s at a million patients).
+    /// </summary>
+    public static async Task<long> RebuildAsync(GoldSql sql, Task captured, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(captured);
+        await sql.ExecuteAsync(AllMembersSql, cancellationToken);
+        await captured;
+        await sql.ExecuteAsync(VersionsSql, cancellationToken);
+        return await sql.ExecuteAsync(RebuildApplySql, cancellationToken);
     }
 }
