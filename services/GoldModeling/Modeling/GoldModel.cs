@@ -38,6 +38,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// </summary>
     private static readonly RebuildStep RecordVersions = new("record versions", []) { Kept = [RecordVersionLog] };
     private static readonly RebuildStep Dimension = new("dimension", ["gold.dim_patients"]);
+    private static readonly RebuildStep AbsorbedPatients = new("absorbed patients' versions", []);
     private static readonly RebuildStep Members = new("patient members", ["gold.patient_members"]);
     private static readonly RebuildStep Claims = new("claims",
         ["gold.fact_claims", "gold.mart_claims_cost", "gold.mart_claims_cost_all_years", "gold.mart_monthly_financials"]);
@@ -106,8 +107,9 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// Empties the model (not the record-version history, which silver cannot give back) and builds it from all of
     /// silver. Each step commits on its own connection, and the steps that do not read each other's tables run side by
     /// side, so that both cores of a small machine work: the dimension collects its members while the record versions
-    /// are captured, then builds the versions beside the members' copy; the claims (facts and marts) run beside the event
-    /// facts; then the event marts, patient 360 and the patient claims, which read them.
+    /// are captured, the absorbed patients' versions beside the current patients' (and then the members' copy);
+    /// the claims (facts and marts) run beside the event facts; then the event marts, patient 360 and the patient
+    /// claims, which read them.
     /// Gold's lock, held by this session throughout, keeps batches out until the end. Readers see each step's tables
     /// change when it commits; a step that fails leaves the steps before it committed, and a rebuild run again starts
     /// over. The silver batches recorded as applied are those refined when the rebuild began: a batch refined during it
@@ -121,13 +123,21 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         await session.ExecuteAsync($"SELECT pg_advisory_lock({GoldLock})", cancellationToken);
         try
         {
-            var refined = await session.ReadGuidsAsync("SELECT batch_id FROM silver.batches WHERE status = 'refined'", cancellationToken);
+            var refined = await session.ReadColumnAsync<Guid>("SELECT batch_id FROM silver.batches WHERE status = 'refined'", cancellationToken);
 
             // An empty record-version log (a new deployment) is filled like the emptied tables, its key built at the end.
             var firstCapture = await session.CountAsync($"SELECT count(*) FROM (SELECT FROM {RecordVersionLog} LIMIT 1) v", cancellationToken) == 0;
             var steps = new ConcurrentDictionary<string, long>();
             var captured = RebuildStepAsync(RecordVersions with { RebuildsKeptKeys = firstCapture }, steps,
                 sql => PatientDimension.CaptureAsync(sql, firstCapture, cancellationToken), cancellationToken);
+            async Task<List<string>> AbsorbedVersionsAsync()
+            {
+                List<string> versions = [];
+                await RebuildStepAsync(AbsorbedPatients, steps, async sql => versions = await PatientDimension.RebuildAbsorbedAsync(sql, captured, cancellationToken), cancellationToken);
+                return versions;
+            }
+
+            var absorbed = AbsorbedVersionsAsync();
             async Task CopyMembersOnceCapturedAsync()
             {
                 await captured;
@@ -135,7 +145,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             }
 
             await Task.WhenAll(
-                RebuildStepAsync(Dimension, steps, sql => PatientDimension.RebuildAsync(sql, captured, cancellationToken), cancellationToken),
+                RebuildStepAsync(Dimension, steps, sql => PatientDimension.RebuildAsync(sql, captured, absorbed, cancellationToken), cancellationToken),
                 CopyMembersOnceCapturedAsync());
             await Task.WhenAll(
                 RebuildStepAsync(Claims, steps, sql => ClaimFacts.RebuildAsync(sql, cancellationToken), cancellationToken),
@@ -170,6 +180,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     private async Task RebuildStepAsync(RebuildStep step, ConcurrentDictionary<string, long> steps, Func<GoldSql, Task> fill, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        string[] written = [.. step.Tables, .. step.Kept];
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
@@ -180,7 +191,11 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
                 ("tables", indexed), ("bulk_filled", indexed.Where(t => BulkFilledTables.Contains(t) || step.Kept.Contains(t)).ToArray()));
             await fill(sql);
             await sql.ExecuteAsync(RecreateIndexesSql, cancellationToken);
-            await sql.ExecuteAsync($"ANALYZE {string.Join(", ", [.. step.Tables, .. step.Kept])}", cancellationToken);
+            if (written.Length > 0)
+            {
+                await sql.ExecuteAsync($"ANALYZE {string.Join(", ", written)}", cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -255,7 +270,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// <summary>Records the silver batches (refined ones only) as applied; returns those not recorded before.</summary>
     private static async Task<List<Guid>> RecordAsync(GoldSql sql, Guid[] batchIds, IReadOnlyList<string> tables, long patients, Stopwatch clock, CancellationToken cancellationToken)
     {
-        return await sql.ReadGuidsAsync("""
+        return await sql.ReadColumnAsync<Guid>("""
             INSERT INTO gold.batches (batch_id, entity, affected_patients, tables_refreshed, duration_ms)
             SELECT b.batch_id, b.entity, @patients, @tables, @ms FROM silver.batches b
             WHERE b.batch_id = ANY (@batches) AND b.status = 'refined'

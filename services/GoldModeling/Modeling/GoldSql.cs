@@ -30,18 +30,18 @@ public sealed class GoldSql(NpgsqlConnection connection, NpgsqlTransaction? tran
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The first column of every row <paramref name="sql"/> returns, as ids.</summary>
-    public async Task<List<Guid>> ReadGuidsAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    /// <summary>The first column of every row <paramref name="sql"/> returns.</summary>
+    public async Task<List<T>> ReadColumnAsync<T>(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = Command(sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var ids = new List<Guid>();
+        var values = new List<T>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            ids.Add(reader.GetGuid(0));
+            values.Add(reader.GetFieldValue<T>(0));
         }
 
-        return ids;
+        return values;
     }
 
     private NpgsqlCommand Command(string sql, (string Name, object Value)[] parameters)

@@ -105,32 +105,30 @@ public static class PatientDimension
         JOIN gold_changed_records c ON c.source_system = m.source_system AND c.source_patient_id = m.source_patient_id;
         """;
 
-    /// <summary>Each affected patient's source records: its current ones, or, for a patient a merge absorbed, those it had.</summary>
-    private const string MembersSql = """
-        CREATE TEMP TABLE gold_members ON COMMIT DROP AS
+    /// <summary>A current patient's source records (with how well each matched), from silver's identity map.</summary>
+    private const string CurrentMembers = """
         SELECT m.patient_id, m.source_system, m.source_patient_id, false AS absorbed, m.match_probability
-        FROM silver.patient_identity_map m JOIN gold_affected a ON a.patient_id = m.patient_id
-        UNION ALL
-        SELECT DISTINCT h.old_patient_id, h.source_system, h.source_patient_id, true, 0::numeric
-        FROM silver.patient_identity_history h JOIN gold_affected a ON a.patient_id = h.old_patient_id
-        WHERE NOT EXISTS (SELECT 1 FROM silver.patient_identity_map m WHERE m.patient_id = h.old_patient_id);
+        FROM silver.patient_identity_map m
+        """;
+
+    /// <summary>A patient a merge absorbed (one the map no longer has): the source records it had.</summary>
+    private const string AbsorbedMembers = """
+        SELECT DISTINCT h.old_patient_id AS patient_id, h.source_system, h.source_patient_id, true AS absorbed, 0::numeric AS match_probability
+        FROM silver.patient_identity_history h
+        WHERE h.old_patient_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM silver.patient_identity_map m WHERE m.patient_id = h.old_patient_id)
+        """;
+
+    /// <summary>The members (<c>gold_members</c>): <paramref name="members"/>, each a selection of current or absorbed members.</summary>
+    private static string MembersSql(params string[] members) => $"""
+        CREATE TEMP TABLE gold_members ON COMMIT DROP AS
+        {string.Join("\nUNION ALL\n", members)};
         ANALYZE gold_members (patient_id, source_system, source_patient_id, absorbed);
         """;
 
-    /// <summary>
-    /// A rebuild affects every patient silver knows or knew: the same members as <see cref="MembersSql"/> would give
-    /// with every patient affected, without collecting them first.
-    /// </summary>
-    private const string AllMembersSql = """
-        CREATE TEMP TABLE gold_members ON COMMIT DROP AS
-        SELECT m.patient_id, m.source_system, m.source_patient_id, false AS absorbed, m.match_probability
-        FROM silver.patient_identity_map m
-        UNION ALL
-        SELECT DISTINCT h.old_patient_id, h.source_system, h.source_patient_id, true, 0::numeric
-        FROM silver.patient_identity_history h
-        WHERE h.old_patient_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM silver.patient_identity_map m WHERE m.patient_id = h.old_patient_id);
-        ANALYZE gold_members (patient_id, source_system, source_patient_id, absorbed);
-        """;
+    /// <summary>Each affected patient's source records: its current ones, or, for a patient a merge absorbed, those it had.</summary>
+    private static readonly string AffectedMembersSql = MembersSql(
+        $"{CurrentMembers} JOIN gold_affected a ON a.patient_id = m.patient_id",
+        $"{AbsorbedMembers} AND h.old_patient_id IN (SELECT patient_id FROM gold_affected)");
 
     /// <summary>Survivorship's aggregates over rows in its order: each attribute from the first row that has it (sex U counts as missing).</summary>
     private static readonly string Survivorship = string.Join(",\n    ",
@@ -145,19 +143,64 @@ public static class PatientDimension
             c.t AS effective_from
         """;
 
-    private static readonly string VersionsSql = $"""
-        -- Every version of the members' records.
-        CREATE TEMP TABLE gold_member_versions ON COMMIT DROP AS
-        SELECT mb.patient_id, mb.absorbed, mb.match_probability, v.*,
+    /// <summary>The record versions of the members in <paramref name="members"/>, with survivorship's precedence of their source.</summary>
+    private static string MemberVersions(string members) => $"""
+        SELECT mb.patient_id, mb.match_probability, v.*,
             CASE v.source_system WHEN 'EHR_SYSTEM' THEN 1 WHEN 'ADT_SYSTEM' THEN 2 ELSE 3 END AS precedence
-        FROM gold_members mb
-        JOIN gold.patient_record_versions v ON v.source_system = mb.source_system AND v.source_patient_id = mb.source_patient_id;
+        FROM {members} mb
+        JOIN gold.patient_record_versions v ON v.source_system = mb.source_system AND v.source_patient_id = mb.source_patient_id
+        """;
+
+    /// <summary>
+    /// The versions of the patients whose record versions <paramref name="versions"/> selects, written by
+    /// <paramref name="into"/> (as the dimension's columns, in its order): every record version with the interval in which
+    /// it was its record's latest (<paramref name="history"/>), the golden record as of each of their source timestamps,
+    /// consecutive equal records collapsed. Intervals run to the next version, or infinity; an absorbed patient's
+    /// (<paramref name="absorbed"/>) are all closed, at the latest by the merge (<c>gold_absorbed</c>).
+    /// </summary>
+    private static string HistorySql(string history, string versions, bool absorbed, string into) => $"""
+        -- (Anti-joins in the callers, never NOT IN: a NOT IN list too large to hash is scanned once per row.)
+        CREATE TEMP TABLE {history} ON COMMIT DROP AS
+        SELECT v.*, lead(v.valid_from, 1, 'infinity') OVER (PARTITION BY v.patient_id, v.source_system, v.source_patient_id ORDER BY v.valid_from) AS valid_to
+        FROM {versions} v;
+        ANALYZE {history} (patient_id, valid_from);
+
+        -- The golden record as of each source timestamp of the patient's records: the aggregates take the rows in the
+        -- sub-select's order, survivorship's (source, latest, most complete, best matched), so that one sort serves all ten.
+        CREATE TEMP TABLE {history}_as_of ON COMMIT DROP AS
+        SELECT patient_id, t,
+            {Survivorship}
+        FROM (
+            SELECT p.patient_id, p.t, {string.Join(", ", Tracked.Select(c => "v." + c))}
+            FROM (SELECT DISTINCT patient_id, valid_from AS t FROM {history}) p
+            JOIN {history} v ON v.patient_id = p.patient_id AND v.valid_from <= p.t AND p.t < v.valid_to
+            ORDER BY p.patient_id, p.t, v.precedence, v.valid_from DESC, v.data_quality_score DESC, v.match_probability DESC, v.source_patient_id
+        ) survivorship
+        GROUP BY patient_id, t;
+
+        {into}
+        SELECT {DimAttributes},
+            {(absorbed ? "least(lead(c.t, 1, ab.closed_at) OVER w, ab.closed_at)" : "lead(c.t, 1, 'infinity') OVER w")} AS effective_to,
+            {(absorbed ? "false" : "lead(c.t) OVER w IS NULL")} AS is_current
+        FROM (
+            SELECT a.*, lag(ROW({string.Join(", ", Tracked.Select(c => "a." + c))})) OVER (PARTITION BY a.patient_id ORDER BY a.t) AS previous
+            FROM {history}_as_of a
+        ) c
+        {(absorbed ? "JOIN gold_absorbed ab ON ab.patient_id = c.patient_id" : "")}
+        WHERE c.previous IS DISTINCT FROM ROW({string.Join(", ", Tracked.Select(col => "c." + col))})
+        WINDOW w AS (PARTITION BY c.patient_id ORDER BY c.t);
+        """;
+
+    /// <summary>The current patients' versions (of the members in <c>gold_members</c>), into a new <c>gold_dim_new</c>.</summary>
+    private static readonly string CurrentVersionsSql = $"""
+        CREATE TEMP TABLE gold_member_versions ON COMMIT DROP AS
+        {MemberVersions("gold_members")}
+        WHERE NOT mb.absorbed;
         ANALYZE gold_member_versions (patient_id);
 
         -- Nearly every patient's record versions all carry one source timestamp: every version is in effect from then on,
         -- so the golden record is one GROUP BY in survivorship's order (source, most complete, best matched) and it is
-        -- the patient's only, current, version. One sort (of the columns it needs, without the absorbed patients, whose
-        -- members are all absorbed) and one pass, with no as-of join.
+        -- the patient's only, current, version. One sort (of the columns it needs) and one pass, with no as-of join.
         CREATE TEMP TABLE gold_dim_new ON COMMIT DROP AS
         SELECT {DimAttributes}, 'infinity'::timestamptz AS effective_to, true AS is_current
         FROM (
@@ -165,31 +208,54 @@ public static class PatientDimension
                 {Survivorship}
             FROM (
                 SELECT patient_id, valid_from, {string.Join(", ", Tracked)} FROM gold_member_versions
-                WHERE NOT absorbed
                 ORDER BY patient_id, precedence, data_quality_score DESC, match_probability DESC, source_patient_id
             ) survivorship
             GROUP BY patient_id
             HAVING min(valid_from) = max(valid_from)
         ) c;
-
         ANALYZE gold_dim_new (patient_id);
+
+        -- The others, whose records carry several source timestamps.
+        {HistorySql("gold_history_versions", "(SELECT * FROM gold_member_versions v WHERE NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_id = v.patient_id))",
+            absorbed: false, into: $"INSERT INTO gold_dim_new ({string.Join(", ", DimColumns)})")}
+        """;
+
+    /// <summary>Where each absorbed patient's records are now (this part reads no record version).</summary>
+    private const string AbsorbedNowSql = """
+        CREATE TEMP TABLE gold_absorbed_now ON COMMIT DROP AS
+        SELECT ab.patient_id, now.patient_id AS now_patient_id
+        FROM gold_members ab
+        LEFT JOIN silver.patient_identity_map now ON now.source_system = ab.source_system AND now.source_patient_id = ab.source_patient_id
+        WHERE ab.absorbed;
+        ANALYZE gold_absorbed_now;
+        """;
+
+    /// <summary>The rest of <see cref="AbsorbedVersionsSql"/>, which reads the record versions.</summary>
+    private static readonly string AbsorbedVersionsFromLogSql = $"""
+        -- The patients that absorbed them whose records' versions all carry one source timestamp.
+        CREATE TEMP TABLE gold_single_timestamp ON COMMIT DROP AS
+        SELECT m.patient_id
+        FROM silver.patient_identity_map m
+        JOIN gold.patient_record_versions v ON v.source_system = m.source_system AND v.source_patient_id = m.source_patient_id
+        WHERE m.patient_id IN (SELECT now_patient_id FROM gold_absorbed_now)
+        GROUP BY m.patient_id
+        HAVING min(v.valid_from) = max(v.valid_from);
+        ANALYZE gold_single_timestamp;
 
         -- Nearly every absorbed patient's records now all belong to one patient whose versions all carry one source
         -- timestamp, t. Its own versions, those records' versions, then all begin at t, and it ends at t (where the
         -- absorbing patient's other records begin) or before (if there are none): it has no version left, and needs no
         -- closing time (772,000 such patients at a million, whose closing times cost 12 s).
         CREATE TEMP TABLE gold_absorbed_gone ON COMMIT DROP AS
-        SELECT ab.patient_id
-        FROM gold_members ab
-        LEFT JOIN silver.patient_identity_map now ON now.source_system = ab.source_system AND now.source_patient_id = ab.source_patient_id
-        LEFT JOIN gold_dim_new single ON single.patient_id = now.patient_id
-        WHERE ab.absorbed
-        GROUP BY ab.patient_id
-        HAVING min(now.patient_id) = max(now.patient_id) AND bool_and(single.patient_id IS NOT NULL);
+        SELECT a.patient_id
+        FROM gold_absorbed_now a
+        LEFT JOIN gold_single_timestamp single ON single.patient_id = a.now_patient_id
+        GROUP BY a.patient_id
+        HAVING min(a.now_patient_id) = max(a.now_patient_id) AND bool_and(single.patient_id IS NOT NULL);
         ANALYZE gold_absorbed_gone;
 
         CREATE TEMP TABLE gold_absorbed_members ON COMMIT DROP AS
-        SELECT mb.patient_id, mb.source_system, mb.source_patient_id FROM gold_members mb
+        SELECT mb.patient_id, mb.source_system, mb.source_patient_id, mb.match_probability FROM gold_members mb
         WHERE mb.absorbed AND NOT EXISTS (SELECT 1 FROM gold_absorbed_gone g WHERE g.patient_id = mb.patient_id);
         ANALYZE gold_absorbed_members;
 
@@ -208,52 +274,31 @@ public static class PatientDimension
         WHERE NOT EXISTS (SELECT 1 FROM gold_absorbed ab WHERE ab.patient_id = mb.patient_id);
         ANALYZE gold_absorbed;
 
-        -- Those whose versions all begin at or after their merge have none left either (the delete below would take them
-        -- all): they skip the as-of path too.
+        CREATE TEMP TABLE gold_absorbed_versions ON COMMIT DROP AS
+        {MemberVersions("gold_absorbed_members")};
+        ANALYZE gold_absorbed_versions (patient_id);
+
+        -- Those whose versions all begin at or after their merge have none left either: they skip the as-of path too.
         INSERT INTO gold_absorbed_gone (patient_id)
         SELECT ab.patient_id FROM gold_absorbed ab
-        JOIN gold_member_versions v ON v.absorbed AND v.patient_id = ab.patient_id
+        JOIN gold_absorbed_versions v ON v.patient_id = ab.patient_id
         GROUP BY ab.patient_id, ab.closed_at
         HAVING ab.closed_at <= min(v.valid_from);
-        ANALYZE gold_absorbed_gone;
 
-        -- The others (several source timestamps, or absorbed by a merge): every version with the interval in which it was
-        -- its record's latest. (Anti-joins, never NOT IN: a NOT IN list too large to hash is scanned once per row.)
-        CREATE TEMP TABLE gold_history_versions ON COMMIT DROP AS
-        SELECT v.*, lead(v.valid_from, 1, 'infinity') OVER (PARTITION BY v.patient_id, v.source_system, v.source_patient_id ORDER BY v.valid_from) AS valid_to
-        FROM gold_member_versions v
-        WHERE NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_id = v.patient_id)
-          AND NOT EXISTS (SELECT 1 FROM gold_absorbed_gone g WHERE g.patient_id = v.patient_id);
-        ANALYZE gold_history_versions (patient_id, valid_from);
-
-        -- The golden record as of each source timestamp of the patient's records: the aggregates take the rows in the
-        -- sub-select's order, survivorship's (source, latest, most complete, best matched), so that one sort serves all ten.
-        CREATE TEMP TABLE gold_as_of ON COMMIT DROP AS
-        SELECT patient_id, t,
-            {Survivorship}
-        FROM (
-            SELECT p.patient_id, p.t, {string.Join(", ", Tracked.Select(c => "v." + c))}
-            FROM (SELECT DISTINCT patient_id, valid_from AS t FROM gold_history_versions) p
-            JOIN gold_history_versions v ON v.patient_id = p.patient_id AND v.valid_from <= p.t AND p.t < v.valid_to
-            ORDER BY p.patient_id, p.t, v.precedence, v.valid_from DESC, v.data_quality_score DESC, v.match_probability DESC, v.source_patient_id
-        ) survivorship
-        GROUP BY patient_id, t;
-
-        -- Consecutive equal records collapse into one version; intervals run to the next version (or the merge, or infinity).
-        INSERT INTO gold_dim_new ({string.Join(", ", DimColumns)})
-        SELECT {DimAttributes},
-            CASE WHEN ab.patient_id IS NULL THEN lead(c.t, 1, 'infinity') OVER w
-                 ELSE least(lead(c.t, 1, ab.closed_at) OVER w, ab.closed_at) END AS effective_to,
-            ab.patient_id IS NULL AND lead(c.t) OVER w IS NULL AS is_current
-        FROM (
-            SELECT a.*, lag(ROW({string.Join(", ", Tracked.Select(c => "a." + c))})) OVER (PARTITION BY a.patient_id ORDER BY a.t) AS previous
-            FROM gold_as_of a
-        ) c
-        LEFT JOIN gold_absorbed ab ON ab.patient_id = c.patient_id
-        WHERE c.previous IS DISTINCT FROM ROW({string.Join(", ", Tracked.Select(col => "c." + col))})
-        WINDOW w AS (PARTITION BY c.patient_id ORDER BY c.t);
+        {HistorySql("gold_absorbed_history", "(SELECT * FROM gold_absorbed_versions v WHERE NOT EXISTS (SELECT 1 FROM gold_absorbed_gone g WHERE g.patient_id = v.patient_id))",
+            absorbed: true, into: "CREATE TEMP TABLE gold_absorbed_dim ON COMMIT DROP AS")}
         -- An absorbed patient's versions that begin at or after the merge never existed on their own.
-        DELETE FROM gold_dim_new WHERE effective_from >= effective_to;
+        DELETE FROM gold_absorbed_dim WHERE effective_from >= effective_to;
+        """;
+
+    /// <summary>
+    /// The versions of the patients merges absorbed (of the members in <c>gold_members</c>), into a table of their own,
+    /// <c>gold_absorbed_dim</c> (a rebuild computes them beside the current patients', on another connection). An
+    /// absorbed patient keeps its versions, all closed when the absorbing patient's other records begin.
+    /// </summary>
+    private static readonly string AbsorbedVersionsSql = $"""
+        {AbsorbedNowSql}
+        {AbsorbedVersionsFromLogSql}
         """;
 
     /// <summary>Only rows that differ are deleted and inserted, so unchanged versions keep their rows.</summary>
@@ -305,23 +350,50 @@ public static class PatientDimension
     {
         await CaptureAsync(sql, firstCapture: false, cancellationToken);
         await sql.ExecuteAsync(AffectedSql, cancellationToken);
-        await sql.ExecuteAsync(MembersSql + VersionsSql + ApplySql, cancellationToken);
+        await sql.ExecuteAsync($"""
+            {AffectedMembersSql}
+            {CurrentVersionsSql}
+            {AbsorbedVersionsSql}
+            INSERT INTO gold_dim_new SELECT * FROM gold_absorbed_dim;
+            {ApplySql}
+            """, cancellationToken);
         return await sql.CountAsync("SELECT count(*) FROM gold_affected", cancellationToken);
     }
 
     /// <summary>
-    /// A rebuild's dimension, into the emptied table: every patient's versions. The members are collected while
-    /// <paramref name="captured"/>, the capture's step, brings the log up to date; the versions are read from the log once
-    /// it has committed. Returns how many versions were written (every patient is affected: the versions say whether there
-    /// are any, without counting the patients, a GROUP BY over every member that costs 2 s at a million patients).
+    /// A rebuild's dimension, into the emptied table: the current patients' versions, then the absorbed patients'
+    /// (<paramref name="absorbedVersions"/>, from <see cref="RebuildAbsorbedAsync"/> beside it). The members are collected
+    /// while <paramref name="captured"/>, the capture's step, brings the log up to date; their versions are read from the
+    /// log once it has committed. Returns how many versions were written (every patient is affected: the versions say
+    /// whether there are any, without counting the patients, a GROUP BY over every member that costs 2 s at a million).
     /// </summary>
-    public static async Task<long> RebuildAsync(GoldSql sql, Task captured, CancellationToken cancellationToken)
+    public static async Task<long> RebuildAsync(GoldSql sql, Task captured, Task<List<string>> absorbedVersions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(captured);
-        await sql.ExecuteAsync(AllMembersSql, cancellationToken);
+        ArgumentNullException.ThrowIfNull(absorbedVersions);
+        await sql.ExecuteAsync(MembersSql(CurrentMembers), cancellationToken);
         await captured;
-        await sql.ExecuteAsync(VersionsSql, cancellationToken);
-        return await sql.ExecuteAsync(RebuildApplySql, cancellationToken);
+        await sql.ExecuteAsync(CurrentVersionsSql, cancellationToken);
+        var written = await sql.ExecuteAsync(RebuildApplySql, cancellationToken);
+        return written + await sql.ExecuteAsync(
+            $"INSERT INTO gold.dim_patients SELECT {string.Join(", ", DimColumns)} FROM unnest(@versions::text[]::gold.dim_patients[])",
+            cancellationToken, ("versions", (await absorbedVersions).ToArray()));
+    }
+
+    /// <summary>
+    /// A rebuild's versions of the patients merges absorbed, which depend on no current patient's versions: computed
+    /// on a connection of their own beside <see cref="RebuildAsync"/> (from the log once <paramref name="captured"/> has
+    /// committed), and handed to it as dimension rows in text (a few thousand at a million patients: nearly every
+    /// absorbed patient is left without a version).
+    /// </summary>
+    public static async Task<List<string>> RebuildAbsorbedAsync(GoldSql sql, Task captured, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(captured);
+        await sql.ExecuteAsync(MembersSql(AbsorbedMembers) + AbsorbedNowSql, cancellationToken);
+        await captured;
+        await sql.ExecuteAsync(AbsorbedVersionsFromLogSql, cancellationToken);
+        return await sql.ReadColumnAsync<string>("SELECT n::text FROM gold_absorbed_dim n", cancellationToken);
     }
 }
