@@ -62,7 +62,8 @@ public sealed class PostgresServerResource(string name) : Resource(name), IResou
 
         // A single node, never a primary for replicas or WAL archiving: the WAL only has to bring it back after a crash.
         // At wal_level minimal, a table emptied or created in a transaction is filled without WAL (its files are synced at
-        // commit instead), which halves a bulk rebuild's writes.
+        // commit instead), which halves a bulk rebuild's writes; the first change to each such page afterwards logs the
+        // whole page, as the first change after any checkpoint does.
         string[] settings =
         [
             "listen_addresses=127.0.0.1", $"port={port}", "unix_socket_directories=", "max_connections=300",
