@@ -222,10 +222,10 @@ public sealed class RefineScenario : IScenario
 
 
     /// <summary>
-    /// What the refinement host logs that would make the figures wrong: an error anywhere, a warning of the service, or
-    /// any batch the bus delivered to the consumer (refined behind the measured loop's back).
+    /// A logger provider that keeps the lines it is told to keep (<see cref="Keeps"/>, as <see cref="Line"/> writes them).
+    /// Each use is a type of its own, so that the host's logging filters can name it.
     /// </summary>
-    private sealed class LogProblems : ConcurrentQueue<string>, ILoggerProvider
+    private abstract class LogCapture : ConcurrentQueue<string>, ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -233,50 +233,49 @@ public sealed class RefineScenario : IScenario
         {
         }
 
-        private sealed class Logger(LogProblems problems, string category) : ILogger
+        protected abstract bool Keeps(LogLevel level, string category);
+
+        protected abstract string Line(LogLevel level, string category, string message, Exception? exception);
+
+        private sealed class Logger(LogCapture capture, string category) : ILogger
         {
             public IDisposable? BeginScope<TState>(TState state)
                 where TState : notnull => null;
 
-            public bool IsEnabled(LogLevel logLevel) => true;
+            public bool IsEnabled(LogLevel logLevel) => capture.Keeps(logLevel, category);
 
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {
-                if (logLevel >= LogLevel.Error || category.StartsWith("HealthMedallion.Refinement", StringComparison.Ordinal))
+                if (capture.Keeps(logLevel, category))
                 {
-                    problems.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})")}");
+                    capture.Enqueue(capture.Line(logLevel, category, formatter(state, exception), exception));
                 }
             }
         }
     }
 
     /// <summary>
+    /// What the refinement host logs that would make the figures wrong: an error anywhere, a warning of the service, or
+    /// any batch the bus delivered to the consumer (refined behind the measured loop's back).
+    /// </summary>
+    private sealed class LogProblems : LogCapture
+    {
+        protected override bool Keeps(LogLevel level, string category) =>
+            level >= LogLevel.Error || category.StartsWith("HealthMedallion.Refinement", StringComparison.Ordinal);
+
+        protected override string Line(LogLevel level, string category, string message, Exception? exception) =>
+            $"{level} {category}: {message}{(exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})")}";
+    }
+
+    /// <summary>
     /// The service's own account of each batch (read, transform, wait for the lock, write) and of each identity resolution
     /// (read, compare, model, cluster, write): the Information lines of the two categories the filters let through.
     /// </summary>
-    private sealed class PhaseLog : ConcurrentQueue<string>, ILoggerProvider
+    private sealed class PhaseLog : LogCapture
     {
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
+        protected override bool Keeps(LogLevel level, string category) => level == LogLevel.Information;
 
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(PhaseLog phases) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel == LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (logLevel == LogLevel.Information)
-                {
-                    phases.Enqueue(formatter(state, exception));
-                }
-            }
-        }
+        protected override string Line(LogLevel level, string category, string message, Exception? exception) => message;
     }
 
     /// <summary>
