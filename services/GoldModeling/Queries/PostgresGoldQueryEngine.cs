@@ -74,7 +74,7 @@ public sealed class PostgresGoldQueryEngine(NpgsqlDataSource dataSource) : IGold
                          round(sum(patients) FILTER (WHERE risk_category = 'HIGH')::numeric / nullif(sum(patients), 0), 4) AS high_risk_share
                   FROM gold.mart_risk_stratification {Where(r, null)}) p
             """,
-        // The claims total's band orders as the total does, and is what the index holds (Schema/004_patient_claims_cost_band.sql).
+        // The claims total's band orders as the total does, and is what the index holds (Schema/004_patient_claims_cost_band.sql, 006_cost_band_float.sql).
         ["top-expensive-patients"] = r => $"""
             SELECT patient_id, claims_total, claims, risk_category, region, insurance_plan, age_band
             FROM gold.mart_patient_claims {Where(r, null)}
