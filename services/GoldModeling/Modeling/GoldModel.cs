@@ -112,11 +112,11 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
 
     /// <summary>
     /// Empties the model (not the record-version history, which silver cannot give back) and builds it from all of
-    /// silver. Each step commits on its own connection, and the steps that do not read each other's tables run side by
-    /// side, so that both cores of a small machine work: the dimension collects its members while the record versions
+    /// silver. Each step commits on its own connection, and starts as soon as the steps whose tables it reads have
+    /// committed, so that both cores of a small machine work: the dimension collects its members while the record versions
     /// are captured, the absorbed patients' versions beside the current patients' (and then the members' copy);
-    /// the claims (facts and marts) run beside the event facts; then the event marts, patient 360 and the patient
-    /// claims, which read them.
+    /// the claims (facts and marts) run beside the event facts; the event marts and patient 360 follow the event facts,
+    /// beside the claims if these are still running, and the patient claims follow both facts.
     /// Gold's lock, held by this session throughout, keeps batches out until the end. Readers see each step's tables
     /// change when it commits; a step that fails leaves the steps before it committed, and a rebuild run again starts
     /// over. The silver batches recorded as applied are those refined when the rebuild began: a batch refined during it
@@ -145,23 +145,25 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             }
 
             var absorbed = AbsorbedVersionsAsync();
-            async Task CopyMembersOnceCapturedAsync()
+
+            // Each step starts once the steps whose tables it reads have committed.
+            async Task AfterAsync(Task before, RebuildStep step, Func<GoldSql, Task> fill)
             {
-                await captured;
-                await RebuildStepAsync(Members, steps, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken), cancellationToken);
+                await before;
+                await RebuildStepAsync(step, steps, fill, cancellationToken);
             }
 
-            await Task.WhenAll(
+            var dimension = Task.WhenAll(
                 RebuildStepAsync(Dimension, steps, sql => PatientDimension.RebuildAsync(sql, captured, absorbed, cancellationToken), cancellationToken),
-                CopyMembersOnceCapturedAsync());
-            await Task.WhenAll(
-                RebuildStepAsync(Claims, steps, sql => ClaimFacts.RebuildAsync(sql, cancellationToken), cancellationToken),
-                RebuildStepAsync(EventFacts, steps, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken), cancellationToken));
+                AfterAsync(captured, Members, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken)));
+            var claims = AfterAsync(dimension, Claims, sql => ClaimFacts.RebuildAsync(sql, cancellationToken));
+            var eventFacts = AfterAsync(dimension, EventFacts, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken));
             var patients = 0L;
             await Task.WhenAll(
-                RebuildStepAsync(EventMarts, steps, sql => MedicalEventFacts.RebuildMartsAsync(sql, cancellationToken), cancellationToken),
-                RebuildStepAsync(Patient360, steps, sql => PatientMarts.Rebuild360Async(sql, cancellationToken), cancellationToken),
-                RebuildStepAsync(PatientClaims, steps, async sql => patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken), cancellationToken));
+                claims,
+                AfterAsync(eventFacts, EventMarts, sql => MedicalEventFacts.RebuildMartsAsync(sql, cancellationToken)),
+                AfterAsync(eventFacts, Patient360, sql => PatientMarts.Rebuild360Async(sql, cancellationToken)),
+                AfterAsync(Task.WhenAll(claims, eventFacts), PatientClaims, async sql => patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken)));
             var batches = await RecordAsync(session, [.. refined], AllTables, patients, clock, cancellationToken);
 
             logger.LogInformation("Gold rebuilt from all of silver in {Elapsed} ms ({Steps}): {Patients} patients, {Batches} batches recorded",
