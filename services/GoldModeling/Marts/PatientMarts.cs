@@ -1,4 +1,5 @@
 using HealthMedallion.GoldModeling.Modeling;
+using HealthMedallion.ServiceDefaults.Postgres;
 
 namespace HealthMedallion.GoldModeling.Marts;
 
@@ -174,7 +175,7 @@ public static class PatientMarts
         -- risk category of the total before it (the row's category is always its own columns' and total's).
         CREATE TEMP TABLE gold_p360_moved ON COMMIT DROP AS
         SELECT 0 AS sign, patient_id, {StrataColumns("")}, {StratifiedClaimColumns("")} FROM gold.mart_patient_claims WHERE false;
-        {SignedDelta.ProbingByKey($"""
+        {KeyProbes.Around($"""
             WITH moved AS (
                 UPDATE gold.mart_patient_claims t SET ({MovedClaimList("")}) = ({MovedClaimValues})
                 FROM gold_p360_claim_moves c

@@ -1,4 +1,5 @@
 using HealthMedallion.Refinement.Expectations;
+using HealthMedallion.ServiceDefaults.Postgres;
 using Npgsql;
 
 namespace HealthMedallion.Refinement.Batches;
@@ -135,12 +136,12 @@ public abstract class PatientLinkedMerge
     {
         var referenced = rows.Select(r => (r.SourceSystem, PatientId: r.PatientId!)).Distinct().ToList();
         var patients = new Dictionary<(string, string), string>(referenced.Count);
-        await using var command = new NpgsqlCommand("""
+        await using var command = new NpgsqlCommand(KeyProbes.Around("""
             SELECT r.source_system, r.patient_id, m.patient_id
             FROM unnest(@systems, @ids) AS r (source_system, patient_id)
             JOIN silver.patient_identity_map m
-              ON m.source_system = silver.referenced_patient_system(r.source_system) AND m.source_patient_id = r.patient_id
-            """, connection) { CommandTimeout = 0 };
+              ON m.source_system = silver.referenced_patient_system(r.source_system) AND m.source_patient_id = r.patient_id;
+            """), connection) { CommandTimeout = 0 };
         command.Parameters.AddWithValue("systems", referenced.Select(r => r.SourceSystem).ToArray());
         command.Parameters.AddWithValue("ids", referenced.Select(r => r.PatientId).ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using HealthMedallion.ServiceDefaults.Postgres;
 using Npgsql;
 
 namespace HealthMedallion.Refinement.Patients;
@@ -72,16 +73,18 @@ public static class PatientGoldenRecords
         + "r.data_quality_score DESC, m.match_probability DESC, r.source_patient_id";
 
     /// <summary>The risk category of the patients in <c>affected_patients</c>, after their claims changed (the rest of their record did not).</summary>
-    private const string RefreshRiskSql = """
+    private static readonly string RefreshRiskSql = $"""
         ANALYZE affected_patients;
-        UPDATE silver.patients p
-        SET patient_risk_category = silver.risk_category(p.age_years, p.bmi, p.smoker, c.total), processed_at = now()
-        FROM (
-            SELECT cl.patient_id, sum(cl.claim_amount) AS total
-            FROM silver.claims cl JOIN affected_patients a ON a.patient_id = cl.patient_id
-            GROUP BY cl.patient_id
-        ) c
-        WHERE p.patient_id = c.patient_id AND p.patient_risk_category <> silver.risk_category(p.age_years, p.bmi, p.smoker, c.total);
+        {KeyProbes.Around("""
+            UPDATE silver.patients p
+            SET patient_risk_category = silver.risk_category(p.age_years, p.bmi, p.smoker, c.total), processed_at = now()
+            FROM (
+                SELECT cl.patient_id, sum(cl.claim_amount) AS total
+                FROM affected_patients a JOIN silver.claims cl ON cl.patient_id = a.patient_id
+                GROUP BY cl.patient_id
+            ) c
+            WHERE p.patient_id = c.patient_id AND p.patient_risk_category <> silver.risk_category(p.age_years, p.bmi, p.smoker, c.total);
+            """)}
         """;
 
     /// <summary>Creates the (empty) <c>affected_patients</c> table of this transaction, unless it exists.</summary>
