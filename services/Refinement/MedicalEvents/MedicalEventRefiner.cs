@@ -56,7 +56,9 @@ public sealed class MedicalEventMerge() : PatientLinkedMerge(Entities.MedicalEve
     protected override async Task AfterMergeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         // In days, on the discharge: from the encounter's first admission, whichever of the two arrived last. Only the
-        // encounters of the written rows are looked at, through the encounter index, not every admission in silver.
+        // encounters of the written rows are looked at, through the encounter index, not every admission in silver. The
+        // planner chooses the joins here: with hash joins off (KeyProbes) the partial encounter index was not probed, and
+        // one batch at 100,000 patients took 316 s.
         await using var command = new NpgsqlCommand($"""
             WITH touched AS MATERIALIZED (
                 SELECT DISTINCT encounter_id FROM {Stage}
