@@ -47,10 +47,10 @@ public static class ResourceBuilderExtensions
     /// <summary>
     /// Sizes the server for a machine it has to itself: a quarter of the memory as shared buffers (Postgres's documented
     /// starting point), at most 8 GB, and a background writer that keeps them clean on an otherwise idle core, so that a
-    /// backend rarely has to write out a dirty page before it can read one in. At a million patients, 6 GB hold the silver
-    /// a gold rebuild reads: its full build took 58.1-63.6 s against 62.9-64.8 s with the earlier cap of 2 GB (runs back to
-    /// back). The servers' defaults (256 MB, a writer that cleans at most 100 pages every 200 ms) suit the test harness's
-    /// small databases.
+    /// backend rarely has to write out a dirty page before it can read one in. At a million patients a gold rebuild reads
+    /// 3.1 GB of silver, which 6 GB hold and the earlier cap of 2 GB did not (full builds: 58.1-65.5 s in six runs against
+    /// 62.9-64.8 s in the three before, within this machine's noise). The servers' defaults (256 MB, a writer that cleans at
+    /// most 100 pages every 200 ms) suit the test harness's small databases.
     /// </summary>
     public static ResourceBuilder<PostgresServerResource> WithMachineSizedBuffers(this ResourceBuilder<PostgresServerResource> server)
     {
