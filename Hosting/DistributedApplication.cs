@@ -62,6 +62,9 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>Starts every resource and returns once each is healthy, failed, crash-looping, or blocked by one that is.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        // The state port was only found free when the builder claimed it: it is bound first, before stopping what an earlier
+        // run left (up to 10 s), during which another process that found the same port free could take it.
+        await StartStateServerAsync(cancellationToken);
         var leftovers = await _context.PidFiles.StopLeftoversAsync(TimeSpan.FromSeconds(10), cancellationToken);
         if (leftovers.Count > 0)
         {
@@ -80,7 +83,6 @@ public sealed class DistributedApplication : IAsyncDisposable
             project.AllocatePorts();
         }
 
-        await StartStateServerAsync(cancellationToken);
         foreach (var resource in Resources)
         {
             _launches.Add(LaunchAsync(resource));
