@@ -52,8 +52,8 @@ public sealed class GoldScenario : IScenario
 
         // A deployment's server has been running: its buffers hold the silver refinement just wrote, and their memory is
         // mapped. This server has just started: silver is read into its buffers here, untimed, so that the baseline, which
-        // comes first, does not pay for the first touch of the buffers' memory (with 6 GB of buffers it took 19.6-25.1 s
-        // on the just-started server, 14.2-17.8 s after this).
+        // comes first, does not pay for the first touch of the buffers' memory (with 6 GB of buffers it took 17.0-25.1 s on
+        // the just-started server, over 19 s in five of six runs; 14.2-17.8 s after this).
         await ExecuteAsync(dataSource, """
             CREATE EXTENSION IF NOT EXISTS pg_prewarm;
             SELECT sum(pg_prewarm(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
