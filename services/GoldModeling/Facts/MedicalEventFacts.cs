@@ -16,10 +16,37 @@ public static class MedicalEventFacts
         "insurance_plan", "age_band",
     ];
 
+    /// <summary>The fact's columns that silver's event <c>e</c> gives (the others, patient_sk to age_band, are its patient version's).</summary>
+    private static readonly Dictionary<string, string> FromEvent = new()
+    {
+        ["event_id"] = "e.event_id",
+        ["patient_id"] = "e.patient_id",
+        ["event_date"] = "e.event_date",
+        ["event_month"] = "date_trunc('month', e.event_date)::date",
+        ["event_year"] = "extract(year FROM e.event_date)::smallint",
+        ["event_week"] = "date_trunc('week', e.event_date)::date",
+        ["event_type"] = "e.event_type",
+        ["event_category"] = "e.event_category",
+        ["medical_provider"] = "coalesce(e.medical_provider, 'UNKNOWN')",
+        ["encounter_id"] = "e.encounter_id",
+        ["care_unit"] = "e.care_unit",
+        ["length_of_stay_days"] = "e.length_of_stay_days",
+        ["lab_code"] = "e.lab_code",
+        ["lab_value"] = "e.lab_value",
+        ["lab_unit"] = "e.lab_unit",
+    };
+
+    /// <summary>
+    /// Silver's events with their facts' columns, but those of the patient version. Every silver event belongs to a
+    /// current patient, whose versions cover all time, so it has exactly one fact with these values: a rebuild's marts
+    /// that need no patient version (patient 360, the provider marts) read these instead of the facts, and need not wait
+    /// for them.
+    /// </summary>
+    public static readonly string SilverAsFacts =
+        $"(SELECT {string.Join(", ", FromEvent.Select(c => $"{c.Value} AS {c.Key}"))} FROM silver.medical_events e)";
+
     private static string Rows(string events, string versions) => $"""
-        SELECT e.event_id, e.patient_id, d.patient_sk, e.event_date, date_trunc('month', e.event_date)::date, extract(year FROM e.event_date)::smallint,
-            date_trunc('week', e.event_date)::date, e.event_type, e.event_category, coalesce(e.medical_provider, 'UNKNOWN'), e.encounter_id,
-            e.care_unit, e.length_of_stay_days, e.lab_code, e.lab_value, e.lab_unit, d.region, d.insurance_plan, d.age_band
+        SELECT {string.Join(", ", Columns.Select(c => FromEvent.GetValueOrDefault(c, "d." + c)))}
         FROM {events} e
         JOIN (
             SELECT d.patient_sk, d.patient_id, d.region, d.insurance_plan, d.age_band, d.effective_to,
@@ -45,11 +72,11 @@ public static class MedicalEventFacts
 
     private const string RebuildProviderPatientsSql = """
         INSERT INTO gold.provider_patients (medical_provider, patient_id, events)
-        SELECT medical_provider, patient_id, count(*) FROM gold.fact_medical_events GROUP BY medical_provider, patient_id;
+        SELECT medical_provider, patient_id, count(*) FROM gold_event_delta GROUP BY medical_provider, patient_id;
         """;
 
-    /// <summary>The marts' upserts from the delta; <paramref name="touchedProviders"/>: the providers whose patients are counted again.</summary>
-    private static string MartsSql(string touchedProviders) => $$"""
+    /// <summary>Utilization's upsert from the delta: the one event mart by patient version (region, plan, age band).</summary>
+    private const string UtilizationSql = """
         INSERT INTO gold.mart_utilization AS m (event_month, region, insurance_plan, age_band, events, admissions, discharges, transfers,
             lab_results, vital_signs, stays, stay_days)
         SELECT event_month, region, insurance_plan, age_band, sum(sign),
@@ -68,7 +95,13 @@ public static class MedicalEventFacts
             lab_results = m.lab_results + excluded.lab_results, vital_signs = m.vital_signs + excluded.vital_signs,
             stays = m.stays + excluded.stays, stay_days = m.stay_days + excluded.stay_days;
         DELETE FROM gold.mart_utilization WHERE events = 0;
+        """;
 
+    /// <summary>
+    /// The upserts from the delta of the event marts that need no patient version (weekly event trends, provider
+    /// performance); <paramref name="touchedProviders"/>: the providers whose patients are counted again.
+    /// </summary>
+    private static string ProviderMartsSql(string touchedProviders) => $$"""
         INSERT INTO gold.mart_weekly_events AS m (event_week, event_type, events)
         SELECT event_week, event_type, sum(sign) FROM gold_event_delta GROUP BY event_week, event_type
         ON CONFLICT (event_week, event_type) DO UPDATE SET events = m.events + excluded.events;
@@ -108,25 +141,34 @@ public static class MedicalEventFacts
         return changed;
     }
 
-    /// <summary>A rebuild's facts, alone: the marts, which read them, follow in their own step (beside patient 360's).</summary>
+    /// <summary>A rebuild's facts, alone: utilization, which reads them, follows in its own step.</summary>
     public static Task<long> RebuildFactsAsync(GoldSql sql, CancellationToken cancellationToken) => Delta.RebuildAsync(sql, cancellationToken);
 
-    /// <summary>A rebuild's event marts, from the facts a previous step rebuilt (the delta is every fact).</summary>
-    public static async Task RebuildMartsAsync(GoldSql sql, CancellationToken cancellationToken)
+    /// <summary>A rebuild's utilization mart, from the facts a previous step rebuilt (the delta is every fact).</summary>
+    public static async Task RebuildUtilizationAsync(GoldSql sql, CancellationToken cancellationToken)
     {
         await Delta.ViewAllAsDeltaAsync(sql, cancellationToken);
-        await MartsAsync(sql, cancellationToken);
+        await sql.ExecuteAsync(UtilizationSql, cancellationToken);
     }
 
     /// <summary>
-    /// The marts from the delta. A rebuild touches every provider: those the provider mart now holds, which spares a
-    /// DISTINCT over every fact.
+    /// A rebuild's marts that need no patient version (the provider bridge, weekly event trends, provider performance), from
+    /// silver's events: the delta is every event (see <see cref="SilverAsFacts"/>), so they need wait for no other step.
+    /// A rebuild touches every provider: those the provider mart now holds, which spares a DISTINCT over every event.
     /// </summary>
+    public static async Task RebuildProviderMartsAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        await sql.ExecuteAsync($"CREATE TEMP VIEW gold_event_delta AS SELECT 1 AS sign, e.* FROM {SilverAsFacts} e", cancellationToken);
+        await sql.ExecuteAsync(RebuildProviderPatientsSql, cancellationToken);
+        await sql.ExecuteAsync(ProviderMartsSql("SELECT medical_provider FROM gold.mart_provider_performance"), cancellationToken);
+    }
+
+    /// <summary>A batch's event marts from its delta.</summary>
     private static async Task MartsAsync(GoldSql sql, CancellationToken cancellationToken)
     {
-        await sql.ExecuteAsync(sql.IsRebuild ? RebuildProviderPatientsSql : ProviderPatientsSql, cancellationToken);
-        await sql.ExecuteAsync(
-            MartsSql(sql.IsRebuild ? "SELECT medical_provider FROM gold.mart_provider_performance" : "SELECT DISTINCT medical_provider FROM gold_event_delta"),
-            cancellationToken);
+        await sql.ExecuteAsync(ProviderPatientsSql, cancellationToken);
+        await sql.ExecuteAsync(UtilizationSql, cancellationToken);
+        await sql.ExecuteAsync(ProviderMartsSql("SELECT DISTINCT medical_provider FROM gold_event_delta"), cancellationToken);
     }
 }

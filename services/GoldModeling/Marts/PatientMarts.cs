@@ -1,4 +1,5 @@
 using HealthMedallion.GoldModeling.Modeling;
+using HealthMedallion.GoldModeling.Facts;
 using HealthMedallion.ServiceDefaults.Postgres;
 
 namespace HealthMedallion.GoldModeling.Marts;
@@ -25,8 +26,9 @@ public static class PatientMarts
     ];
 
     /// <summary>
-    /// The patient 360 rows of the current patients: all of them from the facts, or those in <c>gold_p360_recompute</c>
-    /// from their events, read once into <c>gold_p360_events</c>.
+    /// The patient 360 rows of the current patients: all of them from silver's events (a rebuild, see
+    /// <see cref="MedicalEventFacts.SilverAsFacts"/>), or those in <c>gold_p360_recompute</c> from their facts, read once into
+    /// <c>gold_p360_events</c>.
     /// </summary>
     private static string Rows(bool all) => $"""
         SELECT d.patient_id, d.patient_sk, d.age_years, d.age_band, d.sex, d.region, d.zip3, d.insurance_plan, d.bmi, d.smoker,
@@ -36,12 +38,12 @@ public static class PatientMarts
         LEFT JOIN (
             SELECT f.patient_id, count(*) AS events, count(*) FILTER (WHERE f.event_type = 'admission') AS admissions,
                 count(*) FILTER (WHERE f.event_type = 'lab_result') AS lab_results, coalesce(sum(f.length_of_stay_days), 0) AS stay_days
-            FROM {(all ? "gold.fact_medical_events" : "gold_p360_events")} f
+            FROM {(all ? MedicalEventFacts.SilverAsFacts : "gold_p360_events")} f
             GROUP BY f.patient_id
         ) e ON e.patient_id = d.patient_id
         LEFT JOIN (
             SELECT DISTINCT ON (f.patient_id) f.patient_id, f.event_date, f.medical_provider
-            FROM {(all ? "gold.fact_medical_events" : "gold_p360_events")} f
+            FROM {(all ? MedicalEventFacts.SilverAsFacts : "gold_p360_events")} f
             WHERE f.event_type = 'admission'
             ORDER BY f.patient_id, f.event_date DESC, f.event_id DESC
         ) la ON la.patient_id = d.patient_id
@@ -49,7 +51,7 @@ public static class PatientMarts
             SELECT l.patient_id, jsonb_object_agg(l.lab_code, jsonb_build_object('value', l.lab_value, 'unit', l.lab_unit, 'at', l.event_date)) AS latest_labs
             FROM (
                 SELECT DISTINCT ON (f.patient_id, f.lab_code) f.patient_id, f.lab_code, f.lab_value, f.lab_unit, f.event_date
-                FROM {(all ? "gold.fact_medical_events" : "gold_p360_events")} f
+                FROM {(all ? MedicalEventFacts.SilverAsFacts : "gold_p360_events")} f
                 WHERE f.event_type = 'lab_result' AND f.lab_code IS NOT NULL
                 ORDER BY f.patient_id, f.lab_code, f.event_date DESC, f.event_id DESC
             ) l
@@ -86,20 +88,21 @@ public static class PatientMarts
 
     /// <summary>
     /// What a patient claims row takes from patient 360, for every current patient, without it: the current version's
-    /// stratum columns and the admissions among the event facts (as patient 360 counts them). A rebuild makes the patient
-    /// claims from these, beside patient 360 instead of after it.
+    /// stratum columns and the admissions among its events (as patient 360 counts them). A rebuild makes the patient
+    /// claims from these and silver's claims (each a claim fact of the patient, as silver's events are its event facts),
+    /// beside patient 360 and the facts instead of after them.
     /// </summary>
     private const string CurrentStrata = """
         (SELECT d.patient_id, d.region, d.insurance_plan, d.age_band, d.age_years, d.bmi, d.smoker, coalesce(a.admissions, 0) AS admissions
          FROM gold.dim_patients d
-         LEFT JOIN (SELECT patient_id, count(*) AS admissions FROM gold.fact_medical_events WHERE event_type = 'admission' GROUP BY patient_id) a
+         LEFT JOIN (SELECT patient_id, count(*) AS admissions FROM silver.medical_events WHERE event_type = 'admission' GROUP BY patient_id) a
            ON a.patient_id = d.patient_id
          WHERE d.is_current)
         """;
 
     private static readonly string RebuildClaimsSql = $"""
         INSERT INTO gold.mart_patient_claims ({string.Join(", ", ClaimColumns)})
-        {ClaimRows(CurrentStrata, "gold.fact_claims")};
+        {ClaimRows(CurrentStrata, "silver.claims")};
         CREATE TEMP VIEW gold_patient_claims_delta AS SELECT 1 AS sign, m.* FROM gold.mart_patient_claims m;
         {StratificationSql}
         """;
@@ -291,7 +294,7 @@ public static class PatientMarts
             cancellationToken);
     }
 
-    /// <summary>A rebuild's patient 360, alone: it reads the dimension and the event facts, and can run beside the event marts and patient claims.</summary>
+    /// <summary>A rebuild's patient 360, alone: it reads the dimension and silver's events, and can run beside the facts and patient claims.</summary>
     public static Task<long> Rebuild360Async(GoldSql sql, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
@@ -299,8 +302,8 @@ public static class PatientMarts
     }
 
     /// <summary>
-    /// A rebuild's patient claims, risk strata and HIPAA checks, from the dimension and facts previous steps rebuilt (it
-    /// can run beside patient 360); returns how many patients have rows (a rebuild's delta is every row, one per patient).
+    /// A rebuild's patient claims, risk strata and HIPAA checks, from the dimension a previous step rebuilt and silver's
+    /// claims and events (it can run beside the facts and patient 360); returns how many patients have rows (a rebuild's delta is every row, one per patient).
     /// </summary>
     public static async Task<long> RebuildClaimsAsync(GoldSql sql, CancellationToken cancellationToken)
     {

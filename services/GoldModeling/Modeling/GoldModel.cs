@@ -43,8 +43,9 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     private static readonly RebuildStep Claims = new("claims",
         ["gold.fact_claims", "gold.mart_claims_cost", "gold.mart_claims_cost_all_years", "gold.mart_monthly_financials"]);
     private static readonly RebuildStep EventFacts = new("medical event facts", ["gold.fact_medical_events"]);
-    private static readonly RebuildStep EventMarts = new("medical event marts",
-        ["gold.provider_patients", "gold.mart_utilization", "gold.mart_weekly_events", "gold.mart_provider_performance"]);
+    private static readonly RebuildStep Utilization = new("utilization", ["gold.mart_utilization"]);
+    private static readonly RebuildStep ProviderMarts = new("provider and weekly marts",
+        ["gold.provider_patients", "gold.mart_weekly_events", "gold.mart_provider_performance"]);
     private static readonly RebuildStep Patient360 = new("patient 360", ["gold.mart_patient_360"]);
     private static readonly RebuildStep PatientClaims = new("patient claims",
         ["gold.mart_patient_claims", "gold.mart_risk_stratification", "gold.mart_hipaa_compliance"]);
@@ -52,7 +53,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// <summary>The model's tables (not the members and the provider bridge, gold's own bookkeeping), as refreshes report them.</summary>
     private static readonly string[] AllTables =
     [
-        .. new[] { Dimension, Claims, EventFacts, EventMarts, Patient360, PatientClaims }.SelectMany(s => s.Tables)
+        .. new[] { Dimension, Claims, EventFacts, Utilization, ProviderMarts, Patient360, PatientClaims }.SelectMany(s => s.Tables)
             .Where(t => t != "gold.provider_patients"),
     ];
 
@@ -120,9 +121,12 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// Empties the model (not the record-version history, which silver cannot give back) and builds it from all of
     /// silver. Each step commits on its own connection, and starts as soon as the steps whose tables it reads have
     /// committed, so that both cores of a small machine work: the dimension collects its members while the record versions
-    /// are captured, the absorbed patients' versions beside the current patients' (and then the members' copy);
-    /// the claims (facts and marts) run beside the event facts; the event marts and patient 360 follow the event facts,
-    /// beside the claims if these are still running, and the patient claims follow both facts.
+    /// are captured, the absorbed patients' versions beside the current patients' (and then the members' copy), and the
+    /// event marts that need no patient version beside them all; then the claims (facts and marts), the event facts and the
+    /// patient marts (patient 360, patient claims) all start, and utilization follows the event facts. The marts that
+    /// do not follow their facts read silver's claims and events instead, which are the current patients' facts one for
+    /// one. A small machine's cores are so never short of work until the last steps (at a million patients, the marts
+    /// that waited for the facts left one core idle for seconds, and the event marts ran alone at the end).
     /// Gold's lock, held by this session throughout, keeps batches out until the end. Readers see each step's tables
     /// change when it commits; a step that fails leaves the steps before it committed, and a rebuild run again starts
     /// over. The silver batches recorded as applied are those refined when the rebuild began: a batch refined during it
@@ -151,6 +155,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             }
 
             var absorbed = AbsorbedVersionsAsync();
+            var providerMarts = RebuildStepAsync(ProviderMarts, steps, sql => MedicalEventFacts.RebuildProviderMartsAsync(sql, cancellationToken), cancellationToken);
 
             // Each step starts once the steps whose tables it reads have committed.
             async Task AfterAsync(Task before, RebuildStep step, Func<GoldSql, Task> fill)
@@ -162,14 +167,14 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             var dimension = Task.WhenAll(
                 RebuildStepAsync(Dimension, steps, sql => PatientDimension.RebuildAsync(sql, captured, absorbed, cancellationToken), cancellationToken),
                 AfterAsync(captured, Members, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken)));
-            var claims = AfterAsync(dimension, Claims, sql => ClaimFacts.RebuildAsync(sql, cancellationToken));
             var eventFacts = AfterAsync(dimension, EventFacts, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken));
             var patients = 0L;
             await Task.WhenAll(
-                claims,
-                AfterAsync(eventFacts, EventMarts, sql => MedicalEventFacts.RebuildMartsAsync(sql, cancellationToken)),
-                AfterAsync(eventFacts, Patient360, sql => PatientMarts.Rebuild360Async(sql, cancellationToken)),
-                AfterAsync(Task.WhenAll(claims, eventFacts), PatientClaims, async sql => patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken)));
+                providerMarts,
+                AfterAsync(dimension, Claims, sql => ClaimFacts.RebuildAsync(sql, cancellationToken)),
+                AfterAsync(eventFacts, Utilization, sql => MedicalEventFacts.RebuildUtilizationAsync(sql, cancellationToken)),
+                AfterAsync(dimension, Patient360, sql => PatientMarts.Rebuild360Async(sql, cancellationToken)),
+                AfterAsync(dimension, PatientClaims, async sql => patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken)));
             var batches = await RecordAsync(session, [.. refined], AllTables, patients, clock, cancellationToken);
 
             logger.LogInformation("Gold rebuilt from all of silver in {Elapsed} ms ({Steps}): {Patients} patients, {Batches} batches recorded",
@@ -266,7 +271,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
 
         if (await StepAsync("medical events", () => MedicalEventFacts.RefreshAsync(sql, entity == Entities.MedicalEvents || affected > 0, affected > 0, cancellationToken)) > 0)
         {
-            tables.AddRange([.. EventFacts.Tables, .. EventMarts.Tables.Where(AllTables.Contains)]);
+            tables.AddRange([.. EventFacts.Tables, .. Utilization.Tables, .. ProviderMarts.Tables.Where(AllTables.Contains)]);
         }
 
         var patients = await StepAsync("patient marts", () => PatientMarts.RefreshAsync(sql, affected > 0, cancellationToken));
