@@ -25,84 +25,115 @@ public static class PatientMarts
         "claims", "claims_total", "approved_total", "paid_total", "denied_claims", "first_claim_date", "last_claim_date",
     ];
 
+    /// <summary>Per patient among <paramref name="events"/> (event facts, or silver's events as facts): counts and days of stay.</summary>
+    private static string EventTotals(string events) => $"""
+        SELECT f.patient_id, count(*) AS events, count(*) FILTER (WHERE f.event_type = 'admission') AS admissions,
+            count(*) FILTER (WHERE f.event_type = 'lab_result') AS lab_results, coalesce(sum(f.length_of_stay_days), 0) AS stay_days
+        FROM {events} f
+        GROUP BY f.patient_id
+        """;
+
+    /// <summary>Per patient among <paramref name="events"/>: the last admission's time and provider.</summary>
+    private static string LastAdmissions(string events) => $"""
+        SELECT DISTINCT ON (f.patient_id) f.patient_id, f.event_date, f.medical_provider
+        FROM {events} f
+        WHERE f.event_type = 'admission'
+        ORDER BY f.patient_id, f.event_date DESC, f.event_id DESC
+        """;
+
+    /// <summary>Per patient among <paramref name="events"/>: each lab's latest value, unit and time, as one JSON object.</summary>
+    private static string LatestLabs(string events) => $"""
+        SELECT l.patient_id, jsonb_object_agg(l.lab_code, jsonb_build_object('value', l.lab_value, 'unit', l.lab_unit, 'at', l.event_date)) AS latest_labs
+        FROM (
+            SELECT DISTINCT ON (f.patient_id, f.lab_code) f.patient_id, f.lab_code, f.lab_value, f.lab_unit, f.event_date
+            FROM {events} f
+            WHERE f.event_type = 'lab_result' AND f.lab_code IS NOT NULL
+            ORDER BY f.patient_id, f.lab_code, f.event_date DESC, f.event_id DESC
+        ) l
+        GROUP BY l.patient_id
+        """;
+
+    /// <summary>Per patient among <paramref name="claims"/> (claim facts, or silver's claims): counts, totals and first and last date.</summary>
+    private static string ClaimTotals(string claims) => $"""
+        SELECT f.patient_id, count(*) AS claims, sum(f.claim_amount) AS claims_total,
+            coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'approved'), 0) AS approved_total,
+            coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'paid'), 0) AS paid_total,
+            count(*) FILTER (WHERE f.claim_status = 'denied') AS denied_claims,
+            min(f.claim_date) AS first_claim_date, max(f.claim_date) AS last_claim_date
+        FROM {claims} f
+        GROUP BY f.patient_id
+        """;
+
     /// <summary>
-    /// The patient 360 rows of the current patients: all of them from silver's events (a rebuild, see
-    /// <see cref="MedicalEventFacts.SilverAsFacts"/>), or those in <c>gold_p360_recompute</c> from their facts, read once into
-    /// <c>gold_p360_events</c>.
+    /// The patient 360 rows of the current patients among <paramref name="patients"/> (alias d, the dimension), with their
+    /// event summaries: <see cref="EventTotals"/>, <see cref="LastAdmissions"/> and <see cref="LatestLabs"/>, as relations.
     /// </summary>
-    private static string Rows(bool all) => $"""
+    private static string Rows(string patients, string totals, string lastAdmissions, string latestLabs) => $"""
         SELECT d.patient_id, d.patient_sk, d.age_years, d.age_band, d.sex, d.region, d.zip3, d.insurance_plan, d.bmi, d.smoker,
             coalesce(e.events, 0), coalesce(e.admissions, 0), coalesce(e.lab_results, 0), coalesce(e.stay_days, 0),
             la.event_date, la.medical_provider, coalesce(lb.latest_labs, jsonb_build_object())
-        FROM {(all ? "gold.dim_patients d" : "gold_p360_recompute p JOIN gold.dim_patients d ON d.patient_id = p.patient_id")}
-        LEFT JOIN (
-            SELECT f.patient_id, count(*) AS events, count(*) FILTER (WHERE f.event_type = 'admission') AS admissions,
-                count(*) FILTER (WHERE f.event_type = 'lab_result') AS lab_results, coalesce(sum(f.length_of_stay_days), 0) AS stay_days
-            FROM {(all ? MedicalEventFacts.SilverAsFacts : "gold_p360_events")} f
-            GROUP BY f.patient_id
-        ) e ON e.patient_id = d.patient_id
-        LEFT JOIN (
-            SELECT DISTINCT ON (f.patient_id) f.patient_id, f.event_date, f.medical_provider
-            FROM {(all ? MedicalEventFacts.SilverAsFacts : "gold_p360_events")} f
-            WHERE f.event_type = 'admission'
-            ORDER BY f.patient_id, f.event_date DESC, f.event_id DESC
-        ) la ON la.patient_id = d.patient_id
-        LEFT JOIN (
-            SELECT l.patient_id, jsonb_object_agg(l.lab_code, jsonb_build_object('value', l.lab_value, 'unit', l.lab_unit, 'at', l.event_date)) AS latest_labs
-            FROM (
-                SELECT DISTINCT ON (f.patient_id, f.lab_code) f.patient_id, f.lab_code, f.lab_value, f.lab_unit, f.event_date
-                FROM {(all ? MedicalEventFacts.SilverAsFacts : "gold_p360_events")} f
-                WHERE f.event_type = 'lab_result' AND f.lab_code IS NOT NULL
-                ORDER BY f.patient_id, f.lab_code, f.event_date DESC, f.event_id DESC
-            ) l
-            GROUP BY l.patient_id
-        ) lb ON lb.patient_id = d.patient_id
+        FROM {patients}
+        LEFT JOIN {totals} e ON e.patient_id = d.patient_id
+        LEFT JOIN {lastAdmissions} la ON la.patient_id = d.patient_id
+        LEFT JOIN {latestLabs} lb ON lb.patient_id = d.patient_id
         WHERE d.is_current
         """;
 
     /// <summary>
     /// The patient claims rows of the patients in <paramref name="patients"/> (the patient 360 rows just made,
-    /// <c>gold_p360_rows</c>, or a rebuild's <see cref="CurrentStrata"/>), whose stratum columns they take, with the claims
-    /// of <paramref name="claims"/> (the facts, or <c>gold_p360_claims</c>) and the risk category they give.
+    /// <c>gold_p360_rows</c>, or a rebuild's <see cref="CurrentStrata"/>), whose stratum columns they take, with their
+    /// <see cref="ClaimTotals"/> (<paramref name="totals"/>, a relation) and the risk category these give.
     /// </summary>
-    private static string ClaimRows(string patients, string claims) => $"""
+    private static string ClaimRows(string patients, string totals) => $"""
         SELECT p.patient_id, {RiskCategory("p.", "coalesce(c.claims_total, 0)")}, p.region, p.insurance_plan, p.age_band, p.age_years, p.bmi,
             p.smoker, p.admissions, coalesce(c.claims, 0), coalesce(c.claims_total, 0), coalesce(c.approved_total, 0), coalesce(c.paid_total, 0),
             coalesce(c.denied_claims, 0), c.first_claim_date, c.last_claim_date
         FROM {patients} p
-        LEFT JOIN (
-            SELECT f.patient_id, count(*) AS claims, sum(f.claim_amount) AS claims_total,
-                coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'approved'), 0) AS approved_total,
-                coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'paid'), 0) AS paid_total,
-                count(*) FILTER (WHERE f.claim_status = 'denied') AS denied_claims,
-                min(f.claim_date) AS first_claim_date, max(f.claim_date) AS last_claim_date
-            FROM {claims} f
-            GROUP BY f.patient_id
-        ) c ON c.patient_id = p.patient_id
+        LEFT JOIN {totals} c ON c.patient_id = p.patient_id
+        """;
+
+    /// <summary>
+    /// A rebuild's summaries of silver's events per patient (as their facts'), into temporary tables: they need no patient
+    /// version, so patient 360's step makes them while the dimension is still being built.
+    /// </summary>
+    private static readonly string SummarizeEventsSql = $"""
+        CREATE TEMP TABLE gold_p360_totals ON COMMIT DROP AS {EventTotals(MedicalEventFacts.SilverAsFacts)};
+        CREATE TEMP TABLE gold_p360_last_admissions ON COMMIT DROP AS {LastAdmissions(MedicalEventFacts.SilverAsFacts)};
+        CREATE TEMP TABLE gold_p360_latest_labs ON COMMIT DROP AS {LatestLabs(MedicalEventFacts.SilverAsFacts)};
+        ANALYZE gold_p360_totals, gold_p360_last_admissions, gold_p360_latest_labs;
         """;
 
     private static readonly string Rebuild360Sql = $"""
         INSERT INTO gold.mart_patient_360 ({string.Join(", ", Columns)})
-        {Rows(all: true)};
+        {Rows("gold.dim_patients d", "gold_p360_totals", "gold_p360_last_admissions", "gold_p360_latest_labs")};
+        """;
+
+    /// <summary>
+    /// A rebuild's claims totals and admissions of every patient, from silver's claims and events (each a fact of its
+    /// patient), into temporary tables: the patient claims' step makes them while the dimension is still being built.
+    /// </summary>
+    private static readonly string SummarizeClaimsSql = $"""
+        CREATE TEMP TABLE gold_patient_claim_totals ON COMMIT DROP AS {ClaimTotals("silver.claims")};
+        CREATE TEMP TABLE gold_patient_admissions ON COMMIT DROP AS
+        SELECT patient_id, count(*) AS admissions FROM silver.medical_events WHERE event_type = 'admission' GROUP BY patient_id;
+        ANALYZE gold_patient_claim_totals, gold_patient_admissions;
         """;
 
     /// <summary>
     /// What a patient claims row takes from patient 360, for every current patient, without it: the current version's
-    /// stratum columns and the admissions among its events (as patient 360 counts them). A rebuild makes the patient
-    /// claims from these and silver's claims (each a claim fact of the patient, as silver's events are its event facts),
-    /// beside patient 360 and the facts instead of after them.
+    /// stratum columns and its admissions (as patient 360 counts them). A rebuild makes the patient claims from these and
+    /// the claims totals, beside patient 360 and the facts instead of after them.
     /// </summary>
     private const string CurrentStrata = """
         (SELECT d.patient_id, d.region, d.insurance_plan, d.age_band, d.age_years, d.bmi, d.smoker, coalesce(a.admissions, 0) AS admissions
          FROM gold.dim_patients d
-         LEFT JOIN (SELECT patient_id, count(*) AS admissions FROM silver.medical_events WHERE event_type = 'admission' GROUP BY patient_id) a
-           ON a.patient_id = d.patient_id
+         LEFT JOIN gold_patient_admissions a ON a.patient_id = d.patient_id
          WHERE d.is_current)
         """;
 
     private static readonly string RebuildClaimsSql = $"""
         INSERT INTO gold.mart_patient_claims ({string.Join(", ", ClaimColumns)})
-        {ClaimRows(CurrentStrata, "silver.claims")};
+        {ClaimRows(CurrentStrata, "gold_patient_claim_totals")};
         CREATE TEMP VIEW gold_patient_claims_delta AS SELECT 1 AS sign, m.* FROM gold.mart_patient_claims m;
         {StratificationSql}
         """;
@@ -208,10 +239,11 @@ public static class PatientMarts
 
         CREATE TEMP TABLE gold_p360_rows (LIKE gold.mart_patient_360) ON COMMIT DROP;
         INSERT INTO gold_p360_rows ({string.Join(", ", Columns)})
-        {Rows(all: false)};
+        {Rows("gold_p360_recompute p JOIN gold.dim_patients d ON d.patient_id = p.patient_id",
+            $"({EventTotals("gold_p360_events")})", $"({LastAdmissions("gold_p360_events")})", $"({LatestLabs("gold_p360_events")})")};
         CREATE TEMP TABLE gold_patient_claims_rows (LIKE gold.mart_patient_claims) ON COMMIT DROP;
         INSERT INTO gold_patient_claims_rows ({string.Join(", ", ClaimColumns)})
-        {ClaimRows("gold_p360_rows", "gold_p360_claims")};
+        {ClaimRows("gold_p360_rows", $"({ClaimTotals("gold_p360_claims")})")};
 
         -- Rows of patients recomputed that are no longer current leave.
         {Patient360.DeltaSql(Recomputed)}
@@ -294,16 +326,34 @@ public static class PatientMarts
             cancellationToken);
     }
 
-    /// <summary>A rebuild's patient 360, alone: it reads the dimension and silver's events, and can run beside the facts and patient claims.</summary>
+    /// <summary>The first half of a rebuild's patient 360: its summaries of silver's events, which need no patient version.</summary>
+    public static Task<long> SummarizeEventsAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return sql.ExecuteAsync(SummarizeEventsSql, cancellationToken);
+    }
+
+    /// <summary>
+    /// A rebuild's patient 360, in its own step (beside the facts and patient claims), once the dimension has committed: the
+    /// current versions with the summaries <see cref="SummarizeEventsAsync"/> made.
+    /// </summary>
     public static Task<long> Rebuild360Async(GoldSql sql, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
         return sql.ExecuteAsync(Rebuild360Sql, cancellationToken);
     }
 
+    /// <summary>The first half of a rebuild's patient claims: the claims totals and admissions of silver's patients, which need no patient version.</summary>
+    public static Task<long> SummarizeClaimsAsync(GoldSql sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return sql.ExecuteAsync(SummarizeClaimsSql, cancellationToken);
+    }
+
     /// <summary>
-    /// A rebuild's patient claims, risk strata and HIPAA checks, from the dimension a previous step rebuilt and silver's
-    /// claims and events (it can run beside the facts and patient 360); returns how many patients have rows (a rebuild's delta is every row, one per patient).
+    /// A rebuild's patient claims, risk strata and HIPAA checks, in their own step (beside the facts and patient 360),
+    /// once the dimension has committed: the current versions with what <see cref="SummarizeClaimsAsync"/> made; returns
+    /// how many patients have rows (a rebuild's delta is every row, one per patient).
     /// </summary>
     public static async Task<long> RebuildClaimsAsync(GoldSql sql, CancellationToken cancellationToken)
     {

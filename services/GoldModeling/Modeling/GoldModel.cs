@@ -157,24 +157,20 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             var absorbed = AbsorbedVersionsAsync();
             var providerMarts = RebuildStepAsync(ProviderMarts, steps, sql => MedicalEventFacts.RebuildProviderMartsAsync(sql, cancellationToken), cancellationToken);
 
-            // Each step starts once the steps whose tables it reads have committed.
-            async Task AfterAsync(Task before, RebuildStep step, Func<GoldSql, Task> fill)
-            {
-                await before;
-                await RebuildStepAsync(step, steps, fill, cancellationToken);
-            }
-
+            // Each step fills its tables once the steps whose tables it reads have committed.
             var dimension = Task.WhenAll(
                 RebuildStepAsync(Dimension, steps, sql => PatientDimension.RebuildAsync(sql, captured, absorbed, cancellationToken), cancellationToken),
-                AfterAsync(captured, Members, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken)));
-            var eventFacts = AfterAsync(dimension, EventFacts, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken));
+                RebuildStepAsync(Members, steps, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken), cancellationToken, after: captured));
+            var eventFacts = RebuildStepAsync(EventFacts, steps, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken), cancellationToken, after: dimension);
             var patients = 0L;
             await Task.WhenAll(
                 providerMarts,
-                AfterAsync(dimension, Claims, sql => ClaimFacts.RebuildAsync(sql, cancellationToken)),
-                AfterAsync(eventFacts, Utilization, sql => MedicalEventFacts.RebuildUtilizationAsync(sql, cancellationToken)),
-                AfterAsync(dimension, Patient360, sql => PatientMarts.Rebuild360Async(sql, cancellationToken)),
-                AfterAsync(dimension, PatientClaims, async sql => patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken)));
+                RebuildStepAsync(Claims, steps, sql => ClaimFacts.RebuildAsync(sql, cancellationToken), cancellationToken, after: dimension),
+                RebuildStepAsync(Utilization, steps, sql => MedicalEventFacts.RebuildUtilizationAsync(sql, cancellationToken), cancellationToken, after: eventFacts),
+                RebuildStepAsync(Patient360, steps, sql => PatientMarts.Rebuild360Async(sql, cancellationToken), cancellationToken,
+                    after: dimension, prepare: sql => PatientMarts.SummarizeEventsAsync(sql, cancellationToken)),
+                RebuildStepAsync(PatientClaims, steps, async sql => patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken), cancellationToken,
+                    after: dimension, prepare: sql => PatientMarts.SummarizeClaimsAsync(sql, cancellationToken)));
             var batches = await RecordAsync(session, [.. refined], AllTables, patients, clock, cancellationToken);
 
             logger.LogInformation("Gold rebuilt from all of silver in {Elapsed} ms ({Steps}): {Patients} patients, {Batches} batches recorded",
@@ -192,12 +188,14 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     }
 
     /// <summary>
-    /// One rebuild step in its own transaction: its tables emptied, their indexes dropped, filled by
-    /// <paramref name="fill"/>, indexed again and analyzed (until autovacuum comes by, the planner would otherwise expect
-    /// thousands of claims per patient, and the query API's plans would look costly enough to be JIT-compiled: 150 ms for a
-    /// 0.3 ms query).
+    /// One rebuild step in its own transaction: what it can do before the steps it follows have committed
+    /// (<paramref name="prepare"/>, into temporary tables), then, once <paramref name="after"/> has, its tables emptied
+    /// (readers wait for them only from then on), their indexes dropped, filled by <paramref name="fill"/>, indexed again
+    /// and analyzed (until autovacuum comes by, the planner would otherwise expect thousands of claims per patient, and the
+    /// query API's plans would look costly enough to be JIT-compiled: 150 ms for a 0.3 ms query).
     /// </summary>
-    private async Task RebuildStepAsync(RebuildStep step, ConcurrentDictionary<string, long> steps, Func<GoldSql, Task> fill, CancellationToken cancellationToken)
+    private async Task RebuildStepAsync(RebuildStep step, ConcurrentDictionary<string, long> steps, Func<GoldSql, Task> fill, CancellationToken cancellationToken,
+        Task? after = null, Func<GoldSql, Task>? prepare = null)
     {
         var clock = Stopwatch.StartNew();
         string[] written = [.. step.Tables, .. step.Kept];
@@ -206,7 +204,22 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         {
             var sql = new GoldSql(connection, transaction, null);
             string[] indexed = [.. step.Tables, .. step.RebuildsKeptKeys ? step.Kept : []];
-            await sql.ExecuteAsync(step.Tables.Length == 0 ? RebuildSettingsSql : $"{RebuildSettingsSql}; TRUNCATE {string.Join(", ", step.Tables)}", cancellationToken);
+            await sql.ExecuteAsync(RebuildSettingsSql, cancellationToken);
+            if (prepare is not null)
+            {
+                await prepare(sql);
+            }
+
+            if (after is not null)
+            {
+                await after;
+            }
+
+            if (step.Tables.Length > 0)
+            {
+                await sql.ExecuteAsync($"TRUNCATE {string.Join(", ", step.Tables)}", cancellationToken);
+            }
+
             await sql.ExecuteAsync(DropIndexesSql, cancellationToken,
                 ("tables", indexed), ("bulk_filled", indexed.Where(t => BulkFilledTables.Contains(t) || step.Kept.Contains(t)).ToArray()));
             await fill(sql);
