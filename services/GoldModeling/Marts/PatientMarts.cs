@@ -55,9 +55,9 @@ public static class PatientMarts
 
     /// <summary>Per patient among <paramref name="claims"/> (claim facts, or silver's claims): counts, totals and first and last date.</summary>
     private static string ClaimTotals(string claims) => $"""
-        SELECT f.patient_id, count(*) AS claims, sum(f.claim_amount) AS claims_total,
-            coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'approved'), 0) AS approved_total,
-            coalesce(sum(f.claim_amount) FILTER (WHERE f.claim_status = 'paid'), 0) AS paid_total,
+        SELECT f.patient_id, count(*) AS claims, {ClaimFacts.SumOfAmounts("f.claim_amount")} AS claims_total,
+            {ClaimFacts.SumOfAmounts("f.claim_amount", where: "f.claim_status = 'approved'")} AS approved_total,
+            {ClaimFacts.SumOfAmounts("f.claim_amount", where: "f.claim_status = 'paid'")} AS paid_total,
             count(*) FILTER (WHERE f.claim_status = 'denied') AS denied_claims,
             min(f.claim_date) AS first_claim_date, max(f.claim_date) AS last_claim_date
         FROM {claims} f
@@ -187,9 +187,9 @@ public static class PatientMarts
         CREATE TEMP TABLE gold_p360_claim_moves ON COMMIT DROP AS
         SELECT totals.*, dates.lost_a_date, dates.first_new_date, dates.last_new_date
         FROM (
-            SELECT d.patient_id, sum(d.sign) AS claims, sum(d.sign * d.claim_amount) AS claims_total,
-                coalesce(sum(d.sign * d.claim_amount) FILTER (WHERE d.claim_status = 'approved'), 0) AS approved_total,
-                coalesce(sum(d.sign * d.claim_amount) FILTER (WHERE d.claim_status = 'paid'), 0) AS paid_total,
+            SELECT d.patient_id, sum(d.sign) AS claims, {ClaimFacts.SumOfAmounts("d.claim_amount", "d.sign")} AS claims_total,
+                {ClaimFacts.SumOfAmounts("d.claim_amount", "d.sign", "d.claim_status = 'approved'")} AS approved_total,
+                {ClaimFacts.SumOfAmounts("d.claim_amount", "d.sign", "d.claim_status = 'paid'")} AS paid_total,
                 coalesce(sum(d.sign) FILTER (WHERE d.claim_status = 'denied'), 0) AS denied_claims
             FROM gold_claim_delta d
             WHERE NOT EXISTS (SELECT 1 FROM gold_p360_recompute r WHERE r.patient_id = d.patient_id)
@@ -272,10 +272,11 @@ public static class PatientMarts
 
     private static string MovedClaimList(string alias) => string.Join(", ", MovedClaimColumns.Keys.Select(c => alias + c));
 
-    private const string StratificationSql = """
+    /// <summary>The risk strata moved by the patient claims' delta (a property: the statements above embed it as they are initialized).</summary>
+    private static string StratificationSql => $"""
         INSERT INTO gold.mart_risk_stratification AS m (risk_category, region, insurance_plan, age_band, patients, smokers, claims, claims_total, admissions)
         SELECT risk_category, region, insurance_plan, age_band, sum(sign), coalesce(sum(sign) FILTER (WHERE smoker), 0),
-            sum(sign * claims), sum(sign * claims_total), sum(sign * admissions)
+            sum(sign * claims), {ClaimFacts.SumOfAmounts("claims_total", "sign")}, sum(sign * admissions)
         FROM gold_patient_claims_delta
         GROUP BY risk_category, region, insurance_plan, age_band
         ON CONFLICT (risk_category, region, insurance_plan, age_band) DO UPDATE
