@@ -153,6 +153,33 @@ public sealed class GoldModelTests(DefaultDataSet data) : IClassFixture<DefaultD
     }
 
     [Fact]
+    public async Task Rebuild_CapturesTheRecordsOfABatchGoldHasNotApplied()
+    {
+        // Arrange: a patients batch gold has no record of (as if refined while a rebuild ran), its records' versions not in the log.
+        var batch = await _pipeline.ScalarAsync<Guid>("SELECT batch_id FROM gold.batches WHERE entity = 'patients' ORDER BY batch_id LIMIT 1");
+        var logged = await _pipeline.ScalarAsync<long>("SELECT count(*) FROM gold.patient_record_versions");
+        var before = await _pipeline.SnapshotAsync();
+        await _pipeline.ExecuteAsync($"""
+            DELETE FROM gold.patient_record_versions v USING silver.patient_records r
+            WHERE r._batch_id = '{batch}' AND v.source_system = r.source_system AND v.source_patient_id = r.source_patient_id
+              AND v.valid_from = coalesce(r.source_updated_at, '-infinity');
+            DELETE FROM gold.batches WHERE batch_id = '{batch}';
+            """);
+        var removed = logged - await _pipeline.ScalarAsync<long>("SELECT count(*) FROM gold.patient_record_versions");
+
+        // Act: the rebuild captures the records of the batches gold has not applied (and trusts the log for the others).
+        await _pipeline.Model.RebuildAsync(CancellationToken.None);
+        var swept = await _pipeline.Services.GetRequiredService<GoldSweep>().SweepOnceAsync(CancellationToken.None);
+
+        // Assert: the versions are back, the batch is applied and announced, and gold is what it was.
+        Assert.True(removed > 0, "the batch should own some of silver's patient records");
+        Assert.Equal(logged, await _pipeline.ScalarAsync<long>("SELECT count(*) FROM gold.patient_record_versions"));
+        Assert.Equal(0, swept);
+        Assert.Equal(1, await _pipeline.ScalarAsync<long>($"SELECT count(*) FROM gold.batches WHERE batch_id = '{batch}' AND published_at IS NOT NULL"));
+        GoldPipeline.AssertSame(before, await _pipeline.SnapshotAsync(), "after a rebuild that captured the batch again");
+    }
+
+    [Fact]
     public async Task EveryAppliedBatch_IsRecordedAndAnnounced()
     {
         var refined = await _pipeline.ScalarAsync<long>("SELECT count(*) FROM silver.batches WHERE status = 'refined'");

@@ -32,11 +32,17 @@ public static class PatientDimension
     /// <summary>What the log keeps of a record version: the tracked attributes and survivorship's tie-break.</summary>
     private static readonly string[] Logged = [.. Tracked, "data_quality_score"];
 
-    private static readonly string CaptureSql = $"""
+    /// <summary>
+    /// The capture of the records <paramref name="scope"/> keeps: a batch's, or, in a rebuild, those of every batch gold has
+    /// not applied. An applied batch's records were captured when it was (in the same transaction), and a record's
+    /// current version is always its last writer batch's, so the others are in the log already: a rebuild on a running
+    /// deployment compares a few records with the log, not all of silver.
+    /// </summary>
+    private static string CaptureSql(string scope) => $"""
         INSERT INTO gold.patient_record_versions AS v (source_system, source_patient_id, valid_from, {string.Join(", ", Logged)})
         SELECT r.source_system, r.source_patient_id, coalesce(r.source_updated_at, '-infinity'), {string.Join(", ", Logged.Select(c => "r." + c))}
         FROM silver.patient_records r
-        WHERE (@batch::uuid IS NULL OR r._batch_id = @batch)
+        WHERE {scope}
           -- Versions the log already holds as they are (every record, in a rebuild) are left out by one hash anti-join,
           -- which costs a fraction of sending each through ON CONFLICT.
           AND NOT EXISTS (SELECT 1 FROM gold.patient_record_versions x
@@ -332,13 +338,17 @@ public static class PatientDimension
 
     /// <summary>
     /// Appends to the record-version log the versions of silver's patient records it lacks: the batch's, or (no batch)
-    /// every record's. A rebuild captures in a step of its own, beside the start of <see cref="RebuildAsync"/>.
+    /// those of every batch gold has not applied (every record's into an empty log). A rebuild captures in a step of its
+    /// own, beside the start of <see cref="RebuildAsync"/>.
     /// </summary>
     /// <param name="firstCapture">The log is empty and its key dropped (a rebuild's first capture, see <see cref="FirstCaptureSql"/>).</param>
     public static Task<long> CaptureAsync(GoldSql sql, bool firstCapture, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        return sql.ExecuteAsync(firstCapture ? FirstCaptureSql : CaptureSql, cancellationToken);
+        return sql.ExecuteAsync(
+            firstCapture ? FirstCaptureSql
+            : CaptureSql(sql.IsRebuild ? "NOT EXISTS (SELECT 1 FROM gold.batches b WHERE b.batch_id = r._batch_id)" : "r._batch_id = @batch"),
+            cancellationToken);
     }
 
     /// <summary>
