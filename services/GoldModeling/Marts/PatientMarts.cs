@@ -1,5 +1,5 @@
-using HealthMedallion.GoldModeling.Modeling;
 using HealthMedallion.GoldModeling.Facts;
+using HealthMedallion.GoldModeling.Modeling;
 using HealthMedallion.ServiceDefaults.Postgres;
 
 namespace HealthMedallion.GoldModeling.Marts;
