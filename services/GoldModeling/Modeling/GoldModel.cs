@@ -122,8 +122,9 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// silver. Each step commits on its own connection, and starts as soon as the steps whose tables it reads have
     /// committed, so that both cores of a small machine work: the dimension collects its members while the record versions
     /// are captured, the absorbed patients' versions beside the current patients' (and then the members' copy), and the
-    /// event marts that need no patient version beside them all; then the claims (facts and marts), the event facts and the
-    /// patient marts (patient 360, patient claims) all start, and utilization follows the event facts. The marts that
+    /// event marts that need no patient version and the patient marts' summaries beside them all; then the claims (facts
+    /// and marts), the event facts and the patient marts' rows (patient 360, patient claims) all start, and utilization
+    /// follows the event facts. The marts that
     /// do not follow their facts read silver's claims and events instead, which are the current patients' facts one for
     /// one. A small machine's cores are so never short of work until the last steps (at a million patients, the marts
     /// that waited for the facts left one core idle for seconds, and the event marts ran alone at the end).
