@@ -54,6 +54,10 @@ public static class PatientDimension
         WHERE ({string.Join(", ", Logged.Select(c => "v." + c))}) IS DISTINCT FROM ({string.Join(", ", Logged.Select(c => "excluded." + c))});
         """;
 
+    private static readonly string BatchCaptureSql = CaptureSql("r._batch_id = @batch");
+
+    private static readonly string RebuildCaptureSql = CaptureSql("NOT EXISTS (SELECT 1 FROM gold.batches b WHERE b.batch_id = r._batch_id)");
+
     /// <summary>
     /// The first capture into an empty log (a new deployment's first rebuild) has nothing to compare with: every record
     /// goes in as it is, without the anti-join and the conflict checks (silver holds one row per source record, so one
@@ -345,10 +349,7 @@ public static class PatientDimension
     public static Task<long> CaptureAsync(GoldSql sql, bool firstCapture, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        return sql.ExecuteAsync(
-            firstCapture ? FirstCaptureSql
-            : CaptureSql(sql.IsRebuild ? "NOT EXISTS (SELECT 1 FROM gold.batches b WHERE b.batch_id = r._batch_id)" : "r._batch_id = @batch"),
-            cancellationToken);
+        return sql.ExecuteAsync(firstCapture ? FirstCaptureSql : sql.IsRebuild ? RebuildCaptureSql : BatchCaptureSql, cancellationToken);
     }
 
     /// <summary>
