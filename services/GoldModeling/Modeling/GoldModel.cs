@@ -38,7 +38,6 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// </summary>
     private static readonly RebuildStep RecordVersions = new("record versions", []) { Kept = [RecordVersionLog] };
     private static readonly RebuildStep Dimension = new("dimension", ["gold.dim_patients"]);
-    private static readonly RebuildStep AbsorbedPatients = new("absorbed patients' versions", []);
     private static readonly RebuildStep Members = new("patient members", ["gold.patient_members"]);
     private static readonly RebuildStep Claims = new("claims",
         ["gold.fact_claims", "gold.mart_claims_cost", "gold.mart_claims_cost_all_years", "gold.mart_monthly_financials"]);
@@ -148,19 +147,11 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             var steps = new ConcurrentDictionary<string, long>();
             var captured = RebuildStepAsync(RecordVersions with { RebuildsKeptKeys = firstCapture }, steps,
                 sql => PatientDimension.CaptureAsync(sql, firstCapture, cancellationToken), cancellationToken);
-            async Task<List<string>> AbsorbedVersionsAsync()
-            {
-                List<string> versions = [];
-                await RebuildStepAsync(AbsorbedPatients, steps, async sql => versions = await PatientDimension.RebuildAbsorbedAsync(sql, captured, cancellationToken), cancellationToken);
-                return versions;
-            }
-
-            var absorbed = AbsorbedVersionsAsync();
             var providerMarts = RebuildStepAsync(ProviderMarts, steps, sql => MedicalEventFacts.RebuildProviderMartsAsync(sql, cancellationToken), cancellationToken);
 
             // Each step fills its tables once the steps whose tables it reads have committed.
             var dimension = Task.WhenAll(
-                RebuildStepAsync(Dimension, steps, sql => PatientDimension.RebuildAsync(sql, captured, absorbed, cancellationToken), cancellationToken),
+                RebuildStepAsync(Dimension, steps, sql => PatientDimension.RebuildAsync(sql, firstCapture, captured, cancellationToken), cancellationToken),
                 RebuildStepAsync(Members, steps, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken), cancellationToken, after: captured));
             var eventFacts = RebuildStepAsync(EventFacts, steps, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken), cancellationToken, after: dimension);
             var patients = 0L;

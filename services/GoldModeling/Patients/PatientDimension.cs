@@ -32,6 +32,18 @@ public static class PatientDimension
     /// <summary>What the log keeps of a record version: the tracked attributes and survivorship's tie-break.</summary>
     private static readonly string[] Logged = [.. Tracked, "data_quality_score"];
 
+    /// <summary>The record-version log.</summary>
+    private const string Log = "gold.patient_record_versions";
+
+    /// <summary>
+    /// Silver's patient records as versions of the log (its columns, in its order): what a first capture writes into the
+    /// empty log, and so what a rebuild's dimension can read in its place meanwhile.
+    /// </summary>
+    private static readonly string SilverAsVersions = $"""
+        (SELECT r.source_system, r.source_patient_id, coalesce(r.source_updated_at, '-infinity') AS valid_from, {string.Join(", ", Logged.Select(c => "r." + c))}
+         FROM silver.patient_records r)
+        """;
+
     /// <summary>
     /// The capture of the records <paramref name="scope"/> keeps: a batch's, or, in a rebuild, those of every batch gold has
     /// not applied. An applied batch's records were captured when it was (in the same transaction), and a record's
@@ -63,11 +75,7 @@ public static class PatientDimension
     /// goes in as it is, without the anti-join and the conflict checks (silver holds one row per source record, so one
     /// version per key), and the rebuild builds the log's key after the fill, with the other keys.
     /// </summary>
-    private static readonly string FirstCaptureSql = $"""
-        INSERT INTO gold.patient_record_versions (source_system, source_patient_id, valid_from, {string.Join(", ", Logged)})
-        SELECT r.source_system, r.source_patient_id, coalesce(r.source_updated_at, '-infinity'), {string.Join(", ", Logged.Select(c => "r." + c))}
-        FROM silver.patient_records r;
-        """;
+    private static readonly string FirstCaptureSql = $"INSERT INTO {Log} SELECT * FROM {SilverAsVersions} r";
 
     private const string AffectedSql = """
         -- Source records whose content or resolved patient changed: the batch's, and those identity resolution re-pointed.
@@ -153,12 +161,12 @@ public static class PatientDimension
             c.t AS effective_from
         """;
 
-    /// <summary>The record versions of the members in <paramref name="members"/>, with survivorship's precedence of their source.</summary>
-    private static string MemberVersions(string members) => $"""
+    /// <summary>The record versions (from <paramref name="log"/>) of the members in <paramref name="members"/>, with survivorship's precedence of their source.</summary>
+    private static string MemberVersions(string members, string log) => $"""
         SELECT mb.patient_id, mb.match_probability, v.*,
             CASE v.source_system WHEN 'EHR_SYSTEM' THEN 1 WHEN 'ADT_SYSTEM' THEN 2 ELSE 3 END AS precedence
         FROM {members} mb
-        JOIN gold.patient_record_versions v ON v.source_system = mb.source_system AND v.source_patient_id = mb.source_patient_id
+        JOIN {log} v ON v.source_system = mb.source_system AND v.source_patient_id = mb.source_patient_id
         """;
 
     /// <summary>
@@ -201,8 +209,8 @@ public static class PatientDimension
         WINDOW w AS (PARTITION BY c.patient_id ORDER BY c.t);
         """;
 
-    /// <summary>The current patients' versions (of the members in <c>gold_members</c>), into a new <c>gold_dim_new</c>.</summary>
-    private static readonly string CurrentVersionsSql = $"""
+    /// <summary>The current patients' versions (of the members in <c>gold_members</c>, from <paramref name="log"/>), into a new <c>gold_dim_new</c>.</summary>
+    private static string CurrentVersionsSql(string log) => $"""
         -- Nearly every patient's record versions all carry one source timestamp: every version is in effect from then on,
         -- so the golden record is one GROUP BY in survivorship's order (source, most complete, best matched) and it is
         -- the patient's only, current, version. One sort (of the columns it needs) and one pass, with no as-of join, straight
@@ -215,7 +223,7 @@ public static class PatientDimension
                 {Survivorship}
             FROM (
                 SELECT patient_id, valid_from, {string.Join(", ", Tracked)}
-                FROM ({MemberVersions("gold_members")} WHERE NOT mb.absorbed) v
+                FROM ({MemberVersions("gold_members", log)} WHERE NOT mb.absorbed) v
                 ORDER BY patient_id, precedence, data_quality_score DESC, match_probability DESC, source_patient_id
             ) survivorship
             GROUP BY patient_id
@@ -225,7 +233,7 @@ public static class PatientDimension
 
         -- The others, whose records carry several source timestamps.
         {HistorySql("gold_history_versions",
-            $"({MemberVersions("gold_members")} WHERE NOT mb.absorbed AND NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_id = mb.patient_id))",
+            $"({MemberVersions("gold_members", log)} WHERE NOT mb.absorbed AND NOT EXISTS (SELECT 1 FROM gold_dim_new n WHERE n.patient_id = mb.patient_id))",
             absorbed: false, into: $"INSERT INTO gold_dim_new ({string.Join(", ", DimColumns)})")}
         """;
 
@@ -239,16 +247,33 @@ public static class PatientDimension
         ANALYZE gold_absorbed_now;
         """;
 
-    /// <summary>The rest of <see cref="AbsorbedVersionsSql"/>, which reads the record versions.</summary>
-    private static readonly string AbsorbedVersionsFromLogSql = $"""
-        -- The patients that absorbed them whose records' versions all carry one source timestamp.
-        CREATE TEMP TABLE gold_single_timestamp ON COMMIT DROP AS
+    /// <summary>The patients that absorbed them whose records' versions all carry one source timestamp, from the log.</summary>
+    private const string SingleTimestampFromLog = """
         SELECT m.patient_id
         FROM silver.patient_identity_map m
         JOIN gold.patient_record_versions v ON v.source_system = m.source_system AND v.source_patient_id = m.source_patient_id
         WHERE m.patient_id IN (SELECT now_patient_id FROM gold_absorbed_now)
         GROUP BY m.patient_id
-        HAVING min(v.valid_from) = max(v.valid_from);
+        HAVING min(v.valid_from) = max(v.valid_from)
+        """;
+
+    /// <summary>
+    /// The same patients in a rebuild, whose new dimension (<see cref="CurrentVersionsSql"/>) holds every current patient:
+    /// those it did not send through the as-of path. This spares joining every member with its versions a second time
+    /// (4.1 s at a million patients, for the 720,000 patients that absorbed others, against 0.4 s).
+    /// </summary>
+    private const string SingleTimestampFromNewDimension = """
+        SELECT n.patient_id
+        FROM gold_dim_new n
+        WHERE n.patient_id IN (SELECT now_patient_id FROM gold_absorbed_now)
+          AND NOT EXISTS (SELECT 1 FROM gold_history_versions h WHERE h.patient_id = n.patient_id)
+        """;
+
+    /// <summary>The rest of <see cref="AbsorbedVersionsSql"/>, which reads the record versions: <paramref name="singleTimestamp"/> selects the absorbing patients with one source timestamp.</summary>
+    private static string AbsorbedVersionsFromLogSql(string singleTimestamp, string log) => $"""
+        -- The patients that absorbed them whose records' versions all carry one source timestamp.
+        CREATE TEMP TABLE gold_single_timestamp ON COMMIT DROP AS
+        {singleTimestamp};
         ANALYZE gold_single_timestamp;
 
         -- Nearly every absorbed patient's records now all belong to one patient whose versions all carry one source
@@ -274,7 +299,7 @@ public static class PatientDimension
         FROM gold_absorbed_members ab
         JOIN silver.patient_identity_map now ON now.source_system = ab.source_system AND now.source_patient_id = ab.source_patient_id
         JOIN silver.patient_identity_map sibling ON sibling.patient_id = now.patient_id
-        JOIN gold.patient_record_versions v ON v.source_system = sibling.source_system AND v.source_patient_id = sibling.source_patient_id
+        JOIN {log} v ON v.source_system = sibling.source_system AND v.source_patient_id = sibling.source_patient_id
         LEFT JOIN gold_absorbed_members own ON own.patient_id = ab.patient_id AND own.source_system = sibling.source_system AND own.source_patient_id = sibling.source_patient_id
         WHERE own.patient_id IS NULL
         GROUP BY ab.patient_id;
@@ -284,7 +309,7 @@ public static class PatientDimension
         ANALYZE gold_absorbed;
 
         CREATE TEMP TABLE gold_absorbed_versions ON COMMIT DROP AS
-        {MemberVersions("gold_absorbed_members")};
+        {MemberVersions("gold_absorbed_members", log)};
         ANALYZE gold_absorbed_versions (patient_id);
 
         -- Those whose versions all begin at or after their merge have none left either: they skip the as-of path too.
@@ -302,12 +327,12 @@ public static class PatientDimension
 
     /// <summary>
     /// The versions of the patients merges absorbed (of the members in <c>gold_members</c>), into a table of their own,
-    /// <c>gold_absorbed_dim</c> (a rebuild computes them beside the current patients', on another connection). An
-    /// absorbed patient keeps its versions, all closed when the absorbing patient's other records begin.
+    /// <c>gold_absorbed_dim</c>. An absorbed patient keeps its versions, all closed when the absorbing patient's other
+    /// records begin.
     /// </summary>
     private static readonly string AbsorbedVersionsSql = $"""
         {AbsorbedNowSql}
-        {AbsorbedVersionsFromLogSql}
+        {AbsorbedVersionsFromLogSql(SingleTimestampFromLog, Log)}
         """;
 
     /// <summary>Only rows that differ are deleted and inserted, so unchanged versions keep their rows.</summary>
@@ -320,6 +345,30 @@ public static class PatientDimension
         SELECT {string.Join(", ", DimColumns.Select(c => "n." + c))} FROM gold_dim_new n
         WHERE NOT EXISTS (SELECT 1 FROM gold.dim_patients d WHERE d.patient_sk = n.patient_sk);
         """;
+
+    /// <summary>
+    /// Every patient's members (a rebuild's), and where the absorbed ones' records are now (none of this reads a record
+    /// version). The current members are silver's map as it is: a view over it spares copying it (2.1 million rows at a
+    /// million patients, 2 s); the planner drops the branch a query's <c>absorbed</c> condition excludes.
+    /// </summary>
+    private static readonly string RebuildMembersSql = $"""
+        CREATE TEMP TABLE gold_absorbed_members_all ON COMMIT DROP AS {AbsorbedMembers};
+        ANALYZE gold_absorbed_members_all;
+        -- The view goes with the table at commit.
+        CREATE TEMP VIEW gold_members AS {CurrentMembers} UNION ALL SELECT * FROM gold_absorbed_members_all;
+        {AbsorbedNowSql}
+        """;
+
+    /// <summary>Every patient's versions (a rebuild's), from <paramref name="log"/>.</summary>
+    private static string RebuildVersionsSql(string log) => $"""
+        {CurrentVersionsSql(log)}
+        {AbsorbedVersionsFromLogSql(SingleTimestampFromNewDimension, log)}
+        INSERT INTO gold_dim_new SELECT * FROM gold_absorbed_dim;
+        """;
+
+    private static readonly string RebuildVersionsFromLogSql = RebuildVersionsSql(Log);
+
+    private static readonly string RebuildVersionsFromSilverSql = RebuildVersionsSql(SilverAsVersions);
 
     /// <summary>A rebuild fills the emptied dimension: every new row goes in.</summary>
     private static readonly string RebuildApplySql = $"""
@@ -362,7 +411,7 @@ public static class PatientDimension
         await sql.ExecuteAsync(AffectedSql, cancellationToken);
         await sql.ExecuteAsync($"""
             {AffectedMembersSql}
-            {CurrentVersionsSql}
+            {CurrentVersionsSql(Log)}
             {AbsorbedVersionsSql}
             INSERT INTO gold_dim_new SELECT * FROM gold_absorbed_dim;
             {ApplySql}
@@ -371,39 +420,26 @@ public static class PatientDimension
     }
 
     /// <summary>
-    /// A rebuild's dimension, into the emptied table: the current patients' versions, then the absorbed patients'
-    /// (<paramref name="absorbedVersions"/>, from <see cref="RebuildAbsorbedAsync"/> beside it). The members are collected
-    /// while <paramref name="captured"/>, the capture's step, brings the log up to date; their versions are read from the
-    /// log once it has committed. Returns how many versions were written (every patient is affected: the versions say
-    /// whether there are any, without counting the patients, a GROUP BY over every member that costs 2 s at a million).
+    /// A rebuild's dimension, into the emptied table: every patient's versions, the current patients' and those of the
+    /// patients merges absorbed. The members, and where the absorbed ones' records are now, are collected while
+    /// <paramref name="captured"/>, the capture's step, brings the log up to date; their versions are read from the log
+    /// once it has committed, or, on a first capture (<paramref name="firstCapture"/>), from silver at once, which holds
+    /// what the log will: the dimension, which every later step waits for, then need not wait for the capture (at a
+    /// million patients one core stood idle for 10 s while the dimension was computed alone).
+    /// Returns how many versions were written (every patient is affected: the versions say whether there are any,
+    /// without counting the patients, a GROUP BY over every member that costs 2 s at a million).
     /// </summary>
-    public static async Task<long> RebuildAsync(GoldSql sql, Task captured, Task<List<string>> absorbedVersions, CancellationToken cancellationToken)
+    public static async Task<long> RebuildAsync(GoldSql sql, bool firstCapture, Task captured, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(captured);
-        ArgumentNullException.ThrowIfNull(absorbedVersions);
-        await sql.ExecuteAsync(MembersSql(CurrentMembers), cancellationToken);
-        await captured;
-        await sql.ExecuteAsync(CurrentVersionsSql, cancellationToken);
-        var written = await sql.ExecuteAsync(RebuildApplySql, cancellationToken);
-        return written + await sql.ExecuteAsync(
-            $"INSERT INTO gold.dim_patients SELECT {string.Join(", ", DimColumns)} FROM unnest(@versions::text[]::gold.dim_patients[])",
-            cancellationToken, ("versions", (await absorbedVersions).ToArray()));
-    }
+        await sql.ExecuteAsync(RebuildMembersSql, cancellationToken);
+        if (!firstCapture)
+        {
+            await captured;
+        }
 
-    /// <summary>
-    /// A rebuild's versions of the patients merges absorbed, which depend on no current patient's versions: computed
-    /// on a connection of their own beside <see cref="RebuildAsync"/> (from the log once <paramref name="captured"/> has
-    /// committed), and handed to it as dimension rows in text (a few thousand at a million patients: nearly every
-    /// absorbed patient is left without a version).
-    /// </summary>
-    public static async Task<List<string>> RebuildAbsorbedAsync(GoldSql sql, Task captured, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(sql);
-        ArgumentNullException.ThrowIfNull(captured);
-        await sql.ExecuteAsync(MembersSql(AbsorbedMembers) + AbsorbedNowSql, cancellationToken);
-        await captured;
-        await sql.ExecuteAsync(AbsorbedVersionsFromLogSql, cancellationToken);
-        return await sql.ReadColumnAsync<string>("SELECT n::text FROM gold_absorbed_dim n", cancellationToken);
+        await sql.ExecuteAsync(firstCapture ? RebuildVersionsFromSilverSql : RebuildVersionsFromLogSql, cancellationToken);
+        return await sql.ExecuteAsync(RebuildApplySql, cancellationToken);
     }
 }
