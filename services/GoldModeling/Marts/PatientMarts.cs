@@ -80,8 +80,8 @@ public static class PatientMarts
         """;
 
     /// <summary>
-    /// The patient claims rows of the patients in <paramref name="patients"/> (the patient 360 rows just made,
-    /// <c>gold_p360_rows</c>, or a rebuild's <see cref="CurrentStrata"/>), whose stratum columns they take, with their
+    /// The patient claims rows of the patients in <paramref name="patients"/> (patient 360 rows: a batch's just made,
+    /// <c>gold_p360_rows</c>, or a rebuild's mart), whose stratum columns they take, with their
     /// <see cref="ClaimTotals"/> (<paramref name="totals"/>, a relation) and the risk category these give.
     /// </summary>
     private static string ClaimRows(string patients, string totals) => $"""
@@ -93,47 +93,26 @@ public static class PatientMarts
         """;
 
     /// <summary>
-    /// A rebuild's summaries of silver's events per patient (as their facts'), into temporary tables: they need no patient
-    /// version, so patient 360's step makes them while the dimension is still being built.
+    /// A rebuild's summaries per patient of silver's events (as their facts') and claims, into temporary tables: they need
+    /// no patient version, so the patient marts' step makes them while the dimension is still being built.
     /// </summary>
-    private static readonly string SummarizeEventsSql = $"""
+    private static readonly string SummarizeSql = $"""
         CREATE TEMP TABLE gold_p360_totals ON COMMIT DROP AS {EventTotals(MedicalEventFacts.SilverAsFacts)};
         CREATE TEMP TABLE gold_p360_last_admissions ON COMMIT DROP AS {LastAdmissions(MedicalEventFacts.SilverAsFacts)};
         CREATE TEMP TABLE gold_p360_latest_labs ON COMMIT DROP AS {LatestLabs(MedicalEventFacts.SilverAsFacts)};
-        ANALYZE gold_p360_totals, gold_p360_last_admissions, gold_p360_latest_labs;
+        CREATE TEMP TABLE gold_patient_claim_totals ON COMMIT DROP AS {ClaimTotals("silver.claims")};
+        ANALYZE gold_p360_totals, gold_p360_last_admissions, gold_p360_latest_labs, gold_patient_claim_totals;
         """;
 
-    private static readonly string Rebuild360Sql = $"""
+    /// <summary>
+    /// A rebuild's patient marts, from the current versions and the summaries: patient 360, then the patient claims from
+    /// its rows (as a batch makes them), and the risk strata they add up to.
+    /// </summary>
+    private static readonly string RebuildSql = $"""
         INSERT INTO gold.mart_patient_360 ({string.Join(", ", Columns)})
         {Rows("gold.dim_patients d", "gold_p360_totals", "gold_p360_last_admissions", "gold_p360_latest_labs")};
-        """;
-
-    /// <summary>
-    /// A rebuild's claims totals and admissions of every patient, from silver's claims and events (each a fact of its
-    /// patient), into temporary tables: the patient claims' step makes them while the dimension is still being built.
-    /// </summary>
-    private static readonly string SummarizeClaimsSql = $"""
-        CREATE TEMP TABLE gold_patient_claim_totals ON COMMIT DROP AS {ClaimTotals("silver.claims")};
-        CREATE TEMP TABLE gold_patient_admissions ON COMMIT DROP AS
-        SELECT patient_id, count(*) AS admissions FROM silver.medical_events WHERE event_type = 'admission' GROUP BY patient_id;
-        ANALYZE gold_patient_claim_totals, gold_patient_admissions;
-        """;
-
-    /// <summary>
-    /// What a patient claims row takes from patient 360, for every current patient, without it: the current version's
-    /// stratum columns and its admissions (as patient 360 counts them). A rebuild makes the patient claims from these and
-    /// the claims totals, beside patient 360 and the facts instead of after them.
-    /// </summary>
-    private const string CurrentStrata = """
-        (SELECT d.patient_id, d.region, d.insurance_plan, d.age_band, d.age_years, d.bmi, d.smoker, coalesce(a.admissions, 0) AS admissions
-         FROM gold.dim_patients d
-         LEFT JOIN gold_patient_admissions a ON a.patient_id = d.patient_id
-         WHERE d.is_current)
-        """;
-
-    private static readonly string RebuildClaimsSql = $"""
         INSERT INTO gold.mart_patient_claims ({string.Join(", ", ClaimColumns)})
-        {ClaimRows(CurrentStrata, "gold_patient_claim_totals")};
+        {ClaimRows("gold.mart_patient_360", "gold_patient_claim_totals")};
         CREATE TEMP VIEW gold_patient_claims_delta AS SELECT 1 AS sign, m.* FROM gold.mart_patient_claims m;
         {StratificationSql}
         """;
@@ -310,8 +289,8 @@ public static class PatientMarts
 
     /// <summary>
     /// Refreshes the patient marts for a batch's patients (the HIPAA checks when the dimension changed); returns how many
-    /// patients' rows changed. A rebuild makes them in steps of their own: <see cref="Rebuild360Async"/> and
-    /// <see cref="RebuildClaimsAsync"/>.
+    /// patients' rows changed. A rebuild makes them in a step of its own: <see cref="SummarizeAsync"/>, then
+    /// <see cref="RebuildAsync"/>.
     /// </summary>
     public static async Task<long> RefreshAsync(GoldSql sql, bool dimensionChanged, CancellationToken cancellationToken)
     {
@@ -327,39 +306,22 @@ public static class PatientMarts
             cancellationToken);
     }
 
-    /// <summary>The first half of a rebuild's patient 360: its summaries of silver's events, which need no patient version.</summary>
-    public static Task<long> SummarizeEventsAsync(GoldSql sql, CancellationToken cancellationToken)
+    /// <summary>The first half of a rebuild's patient marts: the summaries of silver's events and claims, which need no patient version.</summary>
+    public static Task<long> SummarizeAsync(GoldSql sql, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        return sql.ExecuteAsync(SummarizeEventsSql, cancellationToken);
+        return sql.ExecuteAsync(SummarizeSql, cancellationToken);
     }
 
     /// <summary>
-    /// A rebuild's patient 360, in its own step (beside the facts and patient claims), once the dimension has committed: the
-    /// current versions with the summaries <see cref="SummarizeEventsAsync"/> made.
+    /// A rebuild's patient marts (patient 360, patient claims, risk strata, HIPAA checks), in their own step beside the
+    /// facts, once the dimension has committed, from what <see cref="SummarizeAsync"/> made; returns how many patients
+    /// have rows (a rebuild's delta is every row, one per patient).
     /// </summary>
-    public static Task<long> Rebuild360Async(GoldSql sql, CancellationToken cancellationToken)
+    public static async Task<long> RebuildAsync(GoldSql sql, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        return sql.ExecuteAsync(Rebuild360Sql, cancellationToken);
-    }
-
-    /// <summary>The first half of a rebuild's patient claims: the claims totals and admissions of silver's patients, which need no patient version.</summary>
-    public static Task<long> SummarizeClaimsAsync(GoldSql sql, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(sql);
-        return sql.ExecuteAsync(SummarizeClaimsSql, cancellationToken);
-    }
-
-    /// <summary>
-    /// A rebuild's patient claims, risk strata and HIPAA checks, in their own step (beside the facts and patient 360),
-    /// once the dimension has committed: the current versions with what <see cref="SummarizeClaimsAsync"/> made; returns
-    /// how many patients have rows (a rebuild's delta is every row, one per patient).
-    /// </summary>
-    public static async Task<long> RebuildClaimsAsync(GoldSql sql, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(sql);
-        await sql.ExecuteAsync(RebuildClaimsSql, cancellationToken);
+        await sql.ExecuteAsync(RebuildSql, cancellationToken);
         await sql.ExecuteAsync(HipaaSql, cancellationToken);
         return await sql.CountAsync("SELECT count(*) FROM gold.mart_patient_claims", cancellationToken);
     }

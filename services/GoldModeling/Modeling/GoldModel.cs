@@ -45,14 +45,13 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     private static readonly RebuildStep Utilization = new("utilization", ["gold.mart_utilization"]);
     private static readonly RebuildStep ProviderMarts = new("provider and weekly marts",
         ["gold.provider_patients", "gold.mart_weekly_events", "gold.mart_provider_performance"]);
-    private static readonly RebuildStep Patient360 = new("patient 360", ["gold.mart_patient_360"]);
-    private static readonly RebuildStep PatientClaims = new("patient claims",
-        ["gold.mart_patient_claims", "gold.mart_risk_stratification", "gold.mart_hipaa_compliance"]);
+    private static readonly RebuildStep PatientMartsStep = new("patient marts",
+        ["gold.mart_patient_360", "gold.mart_patient_claims", "gold.mart_risk_stratification", "gold.mart_hipaa_compliance"]);
 
     /// <summary>The model's tables (not the members and the provider bridge, gold's own bookkeeping), as refreshes report them.</summary>
     private static readonly string[] AllTables =
     [
-        .. new[] { Dimension, Claims, EventFacts, Utilization, ProviderMarts, Patient360, PatientClaims }.SelectMany(s => s.Tables)
+        .. new[] { Dimension, Claims, EventFacts, Utilization, ProviderMarts, PatientMartsStep }.SelectMany(s => s.Tables)
             .Where(t => t != "gold.provider_patients"),
     ];
 
@@ -119,13 +118,13 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// <summary>
     /// Empties the model (not the record-version history, which silver cannot give back) and builds it from all of
     /// silver. Each step commits on its own connection, and starts as soon as the steps whose tables it reads have
-    /// committed, so that both cores of a small machine work: the dimension collects its members while the record versions
-    /// are captured, the absorbed patients' versions beside the current patients' (and then the members' copy), and the
-    /// event marts that need no patient version and the patient marts' summaries beside them all; then the claims (facts
-    /// and marts), the event facts and the patient marts' rows (patient 360, patient claims) all start, and utilization
-    /// follows the event facts. The marts that
-    /// do not follow their facts read silver's claims and events instead, which are the current patients' facts one for
-    /// one. A small machine's cores are so never short of work until the last steps (at a million patients, the marts
+    /// committed, so that both cores of a small machine work: the record versions are captured while the dimension is
+    /// built (on a first capture from silver's records, which the log will hold, see
+    /// <see cref="PatientDimension.RebuildAsync"/>), then the members are copied, and the event marts that need no patient
+    /// version and the patient marts' summaries run beside them all; then the claims (facts and marts), the event facts
+    /// and the patient marts' rows (patient 360, patient claims) start, and utilization follows the event facts. The marts
+    /// that do not follow their facts read silver's claims and events instead, which are the current patients' facts one
+    /// for one. A small machine's cores are so never short of work until the last steps (at a million patients, the marts
     /// that waited for the facts left one core idle for seconds, and the event marts ran alone at the end).
     /// Gold's lock, held by this session throughout, keeps batches out until the end. Readers see each step's tables
     /// change when it commits; a step that fails leaves the steps before it committed, and a rebuild run again starts
@@ -159,10 +158,8 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
                 providerMarts,
                 RebuildStepAsync(Claims, steps, sql => ClaimFacts.RebuildAsync(sql, cancellationToken), cancellationToken, after: dimension),
                 RebuildStepAsync(Utilization, steps, sql => MedicalEventFacts.RebuildUtilizationAsync(sql, cancellationToken), cancellationToken, after: eventFacts),
-                RebuildStepAsync(Patient360, steps, sql => PatientMarts.Rebuild360Async(sql, cancellationToken), cancellationToken,
-                    after: dimension, prepare: sql => PatientMarts.SummarizeEventsAsync(sql, cancellationToken)),
-                RebuildStepAsync(PatientClaims, steps, async sql => patients = await PatientMarts.RebuildClaimsAsync(sql, cancellationToken), cancellationToken,
-                    after: dimension, prepare: sql => PatientMarts.SummarizeClaimsAsync(sql, cancellationToken)));
+                RebuildStepAsync(PatientMartsStep, steps, async sql => patients = await PatientMarts.RebuildAsync(sql, cancellationToken), cancellationToken,
+                    after: dimension, prepare: sql => PatientMarts.SummarizeAsync(sql, cancellationToken)));
             var batches = await RecordAsync(session, [.. refined], AllTables, patients, clock, cancellationToken);
 
             logger.LogInformation("Gold rebuilt from all of silver in {Elapsed} ms ({Steps}): {Patients} patients, {Batches} batches recorded",
@@ -282,7 +279,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
         var patients = await StepAsync("patient marts", () => PatientMarts.RefreshAsync(sql, affected > 0, cancellationToken));
         if (patients > 0)
         {
-            tables.AddRange([.. Patient360.Tables, "gold.mart_patient_claims", "gold.mart_risk_stratification"]);
+            tables.AddRange(PatientMartsStep.Tables.Where(t => t != "gold.mart_hipaa_compliance"));
         }
 
         var batches = await RecordAsync(sql, [batchId], tables, patients, clock, cancellationToken);
