@@ -255,7 +255,7 @@ public static class PatientMarts
     private static string StratificationSql => $"""
         INSERT INTO gold.mart_risk_stratification AS m (risk_category, region, insurance_plan, age_band, patients, smokers, claims, claims_total, admissions)
         SELECT risk_category, region, insurance_plan, age_band, sum(sign), coalesce(sum(sign) FILTER (WHERE smoker), 0),
-            sum(sign * claims), {ClaimFacts.SumOfAmounts("claims_total", "sign")}, sum(sign * admissions)
+            sum(sign * claims), {ClaimFacts.SumOfTotals("claims_total", "sign")}, sum(sign * admissions)
         FROM gold_patient_claims_delta
         GROUP BY risk_category, region, insurance_plan, age_band
         ON CONFLICT (risk_category, region, insurance_plan, age_band) DO UPDATE

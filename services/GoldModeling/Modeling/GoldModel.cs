@@ -146,12 +146,29 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
             var steps = new ConcurrentDictionary<string, long>();
             var captured = RebuildStepAsync(RecordVersions with { RebuildsKeptKeys = firstCapture }, steps,
                 sql => PatientDimension.CaptureAsync(sql, firstCapture, cancellationToken), cancellationToken);
-            var providerMarts = RebuildStepAsync(ProviderMarts, steps, sql => MedicalEventFacts.RebuildProviderMartsAsync(sql, cancellationToken), cancellationToken);
+
+            // The work no step waits for early on (the provider marts, the members' copy, the patient marts' summaries)
+            // runs one piece at a time: the dimension, which every later step waits for, so keeps a core to itself.
+            using var sideWork = new SemaphoreSlim(1);
+            Func<GoldSql, Task> OnTheSide(Func<GoldSql, Task> work) => async sql =>
+            {
+                await sideWork.WaitAsync(cancellationToken);
+                try
+                {
+                    await work(sql);
+                }
+                finally
+                {
+                    sideWork.Release();
+                }
+            };
+
+            var providerMarts = RebuildStepAsync(ProviderMarts, steps, OnTheSide(sql => MedicalEventFacts.RebuildProviderMartsAsync(sql, cancellationToken)), cancellationToken);
 
             // Each step fills its tables once the steps whose tables it reads have committed.
             var dimension = Task.WhenAll(
                 RebuildStepAsync(Dimension, steps, sql => PatientDimension.RebuildAsync(sql, firstCapture, captured, cancellationToken), cancellationToken),
-                RebuildStepAsync(Members, steps, sql => PatientDimension.CopyMembersAsync(sql, cancellationToken), cancellationToken, after: captured));
+                RebuildStepAsync(Members, steps, OnTheSide(sql => PatientDimension.CopyMembersAsync(sql, cancellationToken)), cancellationToken, after: captured));
             var eventFacts = RebuildStepAsync(EventFacts, steps, sql => MedicalEventFacts.RebuildFactsAsync(sql, cancellationToken), cancellationToken, after: dimension);
             var patients = 0L;
             await Task.WhenAll(
@@ -159,7 +176,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
                 RebuildStepAsync(Claims, steps, sql => ClaimFacts.RebuildAsync(sql, cancellationToken), cancellationToken, after: dimension),
                 RebuildStepAsync(Utilization, steps, sql => MedicalEventFacts.RebuildUtilizationAsync(sql, cancellationToken), cancellationToken, after: eventFacts),
                 RebuildStepAsync(PatientMartsStep, steps, async sql => patients = await PatientMarts.RebuildAsync(sql, cancellationToken), cancellationToken,
-                    after: dimension, prepare: sql => PatientMarts.SummarizeAsync(sql, cancellationToken)));
+                    after: dimension, prepare: OnTheSide(sql => PatientMarts.SummarizeAsync(sql, cancellationToken))));
             var batches = await RecordAsync(session, [.. refined], AllTables, patients, clock, cancellationToken);
 
             logger.LogInformation("Gold rebuilt from all of silver in {Elapsed} ms ({Steps}): {Patients} patients, {Batches} batches recorded",
