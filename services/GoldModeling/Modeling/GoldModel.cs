@@ -120,8 +120,8 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
     /// silver. Each step commits on its own connection, and starts as soon as the steps whose tables it reads have
     /// committed, so that both cores of a small machine work: the record versions are captured while the dimension is
     /// built (on a first capture from silver's records, which the log will hold, see
-    /// <see cref="PatientDimension.RebuildAsync"/>), then the members are copied, and the event marts that need no patient
-    /// version and the patient marts' summaries run beside them all; then the claims (facts and marts), the event facts
+    /// <see cref="PatientDimension.RebuildAsync"/>); beside them, one piece at a time, the members' copy, the event marts
+    /// that need no patient version and the patient marts' summaries; then the claims (facts and marts), the event facts
     /// and the patient marts' rows (patient 360, patient claims) start, and utilization follows the event facts. The marts
     /// that do not follow their facts read silver's claims and events instead, which are the current patients' facts one
     /// for one. A small machine's cores are so never short of work until the last steps (at a million patients, the marts
