@@ -148,7 +148,7 @@ public sealed class GoldModel(NpgsqlDataSource dataSource, ILogger<GoldModel> lo
                 sql => PatientDimension.CaptureAsync(sql, firstCapture, cancellationToken), cancellationToken);
 
             // The work no step waits for early on (the provider marts, the members' copy, the patient marts' summaries)
-            // runs one piece at a time: the dimension, which every later step waits for, so keeps a core to itself.
+            // runs one piece at a time, so that the dimension, which every later step waits for, keeps a core to itself.
             using var sideWork = new SemaphoreSlim(1);
             Func<GoldSql, Task> OnTheSide(Func<GoldSql, Task> work) => async sql =>
             {
