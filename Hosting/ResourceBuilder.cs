@@ -50,7 +50,9 @@ public static class ResourceBuilderExtensions
     /// backend rarely has to write out a dirty page before it can read one in. At a million patients a gold rebuild reads
     /// 3.1 GB of silver, which 6 GB hold and the earlier cap of 2 GB did not (full builds: 58.1-65.5 s in six runs against
     /// 62.9-64.8 s in the three before, within this machine's noise). The servers' defaults (256 MB, a writer that cleans at
-    /// most 100 pages every 200 ms) suit the test harness's small databases.
+    /// most 100 pages every 200 ms) suit the test harness's small databases. Postgres maps the buffers on 2 MB huge pages
+    /// when the machine has reserved enough of them (huge_pages = try, its default; <c>scripts/huge-pages.sh</c>, which
+    /// run.sh runs, reserves them for this size).
     /// </summary>
     public static ResourceBuilder<PostgresServerResource> WithMachineSizedBuffers(this ResourceBuilder<PostgresServerResource> server)
     {

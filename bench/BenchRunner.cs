@@ -50,13 +50,29 @@ public sealed class BenchContext(int patients, string dataRoot)
         builder.AddRabbitMQ("messaging");
         var app = builder.Build();
         await app.StartAsync(cancellationToken);
-        return new PipelineServers(app, app.GetConnectionString("medallion"), app.GetConnectionString("messaging"));
+        return new PipelineServers(app, app.GetConnectionString("medallion"), app.GetConnectionString("messaging")) { HugePagesMiB = HugePagesHeldMiB() };
+    }
+
+    /// <summary>
+    /// How much memory huge pages hold, in MiB (the pages in use or promised to a mapping; here, Postgres's shared memory
+    /// when <c>scripts/huge-pages.sh</c> reserved enough of them): a run with them is not comparable with one without.
+    /// </summary>
+    private static long HugePagesHeldMiB()
+    {
+        var info = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo")
+            .Select(line => line.Split(':', 2))
+            .ToDictionary(parts => parts[0], parts => long.Parse(parts[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture)) : [];
+        var held = info.GetValueOrDefault("HugePages_Total") - info.GetValueOrDefault("HugePages_Free") + info.GetValueOrDefault("HugePages_Rsvd");
+        return held * info.GetValueOrDefault("Hugepagesize") / 1024;
     }
 }
 
 /// <summary>Started pipeline servers and their connection strings; disposing them stops the servers.</summary>
 public sealed record PipelineServers(DistributedApplication App, string Postgres, string Messaging) : IAsyncDisposable
 {
+    /// <summary>Memory held by huge pages once the servers started (Postgres's shared memory, if they were reserved).</summary>
+    public long HugePagesMiB { get; init; }
+
     public ValueTask DisposeAsync() => App.DisposeAsync();
 }
 

@@ -111,6 +111,7 @@ public sealed class GoldScenario : IScenario
         {
             new("silver patients", silverPatients, "rows"), new("silver claims", silverClaims, "rows"), new("silver medical events", silverEvents, "rows"),
             new("silver build (once, reused when 0)", silverBuild, "s"),
+            new("postgres shared memory on huge pages", servers.HugePagesMiB, "MiB"),
             new("baseline: copy facts with current patient (CTAS)", baselineSeconds, "s"),
             new("full gold build", fullSeconds, "s"),
             new("full build / baseline", fullSeconds / baselineSeconds, "ratio"),
