@@ -366,7 +366,7 @@ public static class PatientDimension
         CREATE TEMP TABLE gold_absorbed_members_all ON COMMIT DROP AS {AbsorbedMembers};
         ANALYZE gold_absorbed_members_all;
         -- The view goes with the table at commit. Each branch's absorbed is a constant, so that a query's condition on it
-        -- drops the other branch as it is planned (and can reach the map's members of a few patients by its index).
+        -- drops the other branch as it is planned instead of filtering its rows one by one.
         CREATE TEMP VIEW gold_members AS
         {CurrentMembers}
         UNION ALL
