@@ -7,6 +7,7 @@
 # The reservation holds the memory until the next boot or until it is lowered (sysctl vm.nr_hugepages=0).
 # Run by run.sh; run it before a benchmark. Never fatal: without root or sudo it prints the command and goes on.
 set -euo pipefail
+source "$(dirname "$0")/as-root.sh"
 
 mem_mib=$(( $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) / 1024 ))
 buffers_mib=$(( mem_mib / 4 ))
@@ -21,17 +22,13 @@ if (( current >= pages )); then
   exit 0
 fi
 
-if [ "$(id -u)" -eq 0 ]; then
-  sudo=()
-elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-  sudo=(sudo)
-else
+if ! as_root; then
   echo "PostgreSQL's ${buffers_mib} MB of shared buffers would sit on huge pages with: sudo sysctl -w vm.nr_hugepages=${pages}" >&2
   exit 0
 fi
 
 # Straight to /proc (sysctl is not on every minimal image); a read-only /proc (a container) leaves the count as it was.
-"${sudo[@]}" sh -c "echo ${pages} > /proc/sys/vm/nr_hugepages" 2>/dev/null || true
+"${AS_ROOT[@]}" sh -c "echo ${pages} > /proc/sys/vm/nr_hugepages" 2>/dev/null || true
 got=$(cat /proc/sys/vm/nr_hugepages)
 if (( got < pages )); then
   echo "Only ${got} of ${pages} huge pages could be reserved; Postgres uses ordinary pages." >&2
