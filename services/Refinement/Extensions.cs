@@ -27,6 +27,7 @@ public static class Extensions
             .Validate(o => o.TransformChunkRows > 0, "Refinement:TransformChunkRows must be positive.")
             .Validate(o => o.OrphanGracePeriod >= TimeSpan.Zero, "Refinement:OrphanGracePeriod must not be negative.")
             .Validate(o => o.SweepInterval > TimeSpan.Zero, "Refinement:SweepInterval must be positive.")
+            .Validate(o => o.Identity.MaxDeferral >= TimeSpan.Zero, "Refinement:Identity:MaxDeferral must not be negative.")
             .ValidateOnStart();
 
         builder.Services.AddSingleton<SsnHasher>();
@@ -34,6 +35,7 @@ public static class Extensions
         builder.Services.AddSingleton<ClaimMerge>();
         builder.Services.AddSingleton<MedicalEventMerge>();
         builder.Services.AddSingleton<ClaimsAndEvents>();
+        builder.Services.AddSingleton<PatientResolution>();
         builder.Services.AddSingleton<IEntityRefiner, PatientRefiner>();
         builder.Services.AddSingleton<IEntityRefiner, ClaimRefiner>();
         builder.Services.AddSingleton<IEntityRefiner, MedicalEventRefiner>();

@@ -52,6 +52,12 @@ public sealed class IdentityResolutionOptions
     /// <summary>When the touched records are at least this share of all source records, the whole population is read (and the model estimated again).</summary>
     public double FullReadShare { get; set; } = 0.05;
 
+    /// <summary>
+    /// The longest a patient batch's records wait in the backlog for a patient batch queued behind it to resolve them
+    /// (<see cref="Identity.IdentityBacklog"/>): past it they are resolved by the next patient batch or the sweep.
+    /// </summary>
+    public TimeSpan MaxDeferral { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Random pairs of records from different sources from which u is estimated.</summary>
     public int RandomPairs { get; set; } = 200_000;
 

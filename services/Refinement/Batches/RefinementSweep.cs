@@ -1,4 +1,5 @@
 using HealthMedallion.Refinement.Orphans;
+using HealthMedallion.Refinement.Patients;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -6,12 +7,14 @@ namespace HealthMedallion.Refinement.Batches;
 
 /// <summary>
 /// The periodic safety net: quarantines expired orphans, refines bronze batches whose event never came (lost, or
-/// stuck in the error queue after a fault since fixed), and re-publishes events committed but not published.
+/// stuck in the error queue after a fault since fixed), resolves patient records left waiting for a batch that did not
+/// resolve them (<see cref="PatientResolution.ResolveStrandedAsync"/>), and re-publishes events committed but not published.
 /// </summary>
 public sealed class RefinementSweep(
     NpgsqlDataSource dataSource,
     BatchRefiner refiner,
     PendingOrphans orphans,
+    PatientResolution patients,
     SilverEvents events,
     IOptions<RefinementOptions> options,
     ILogger<RefinementSweep> logger) : BackgroundService
@@ -52,6 +55,7 @@ public sealed class RefinementSweep(
             {
                 await orphans.ExpireAsync(settings.OrphanGracePeriod, stoppingToken);
                 await CatchUpAsync(settings.CatchUpAfter, stoppingToken);
+                await patients.ResolveStrandedAsync(stoppingToken);
                 await events.RepublishPendingAsync(settings.SweepInterval, stoppingToken);
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)

@@ -9,13 +9,12 @@ namespace HealthMedallion.Refinement.Patients;
 
 /// <summary>
 /// Patients: each source record (de-identified) into <c>silver.patient_records</c> and its identifiers into
-/// <c>pii.patient_records</c>; then identity resolution, the release of claims and events that were waiting for these
-/// patients, and the golden records of every patient concerned.
+/// <c>pii.patient_records</c>; then what follows for their patients (<see cref="PatientResolution"/>), unless a patient
+/// batch queued behind this one will do it for both (<see cref="IdentityBacklog"/>).
 /// </summary>
 public sealed class PatientRefiner(
     SsnHasher ssnHasher,
-    IPatientIdentityResolver resolver,
-    ClaimsAndEvents waiting,
+    PatientResolution resolution,
     IOptions<RefinementOptions> options)
     : EntityRefiner<PatientRow>(PatientExpectations.Set, options.Value.TransformChunkRows)
 {
@@ -102,30 +101,13 @@ public sealed class PatientRefiner(
             ANALYZE touched_patient_records;
             """, cancellationToken);
 
-        await resolver.ResolveAsync(connection, cancellationToken);
-        await PatientGoldenRecords.BeginAsync(connection, cancellationToken);
-        await ExecuteAsync(connection, """
-            ANALYZE identity_changes;
-            UPDATE silver.claims c SET patient_id = ch.new_patient_id, processed_at = now()
-            FROM identity_changes ch
-            WHERE ch.old_patient_id <> ch.new_patient_id AND c.patient_id = ch.old_patient_id
-              AND c.source_patient_id = ch.source_patient_id AND ch.source_system = silver.referenced_patient_system(c.source_system);
+        // A bulk load's files leave their records to the last of them, which resolves them all at once (IdentityBacklog).
+        if (await IdentityBacklog.DeferAsync(connection, batch.BatchId, options.Value.Identity.MaxDeferral, cancellationToken))
+        {
+            return counts;
+        }
 
-            UPDATE silver.medical_events e SET patient_id = ch.new_patient_id, processed_at = now()
-            FROM identity_changes ch
-            WHERE ch.old_patient_id <> ch.new_patient_id AND e.patient_id = ch.old_patient_id
-              AND e.source_patient_id = ch.source_patient_id AND e.source_system = ch.source_system;
-
-            INSERT INTO affected_patients
-            SELECT new_patient_id FROM identity_changes
-            UNION SELECT old_patient_id FROM identity_changes WHERE old_patient_id IS NOT NULL
-            UNION SELECT m.patient_id FROM touched_patient_records t JOIN silver.patient_identity_map m USING (source_system, source_patient_id)
-            ON CONFLICT DO NOTHING;
-            """, cancellationToken);
-
-        // Claims and events that waited for these patients; their merges add their patients to affected_patients.
-        var released = await waiting.ReleaseAsync(connection, cancellationToken);
-        await PatientGoldenRecords.RefreshAsync(connection, cancellationToken);
+        var released = await resolution.ResolveAsync(connection, cancellationToken);
         return [.. counts, .. released];
     }
 

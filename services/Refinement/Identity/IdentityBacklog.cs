@@ -1,0 +1,82 @@
+using Npgsql;
+
+namespace HealthMedallion.Refinement.Identity;
+
+/// <summary>
+/// Source patient records whose identity resolution a patient batch left to the patient batch queued behind it
+/// (<c>silver.identity_backlog</c>). Resolving a large file means clustering the population around it again; when many
+/// files arrive together (an initial load, a catch-up after an outage), resolving each in its own transaction does that
+/// once per file against an ever larger population, while resolving their records together in the last file's
+/// transaction does it once. A record waits at most <see cref="IdentityResolutionOptions.MaxDeferral"/>: past it the next
+/// patient batch resolves whatever waits, queued batches or not, and the refinement sweep does when no patient batch
+/// comes (the batch behind was rejected, or keeps failing).
+/// </summary>
+public static class IdentityBacklog
+{
+    /// <summary>
+    /// Whether the batch should leave its records (<c>touched_patient_records</c>) to a later one: a patient batch committed
+    /// to bronze after it is still to be refined, and nothing in the backlog has waited longer than <paramref name="maxDeferral"/>.
+    /// When so, the records are queued in the backlog, in the caller's transaction.
+    /// </summary>
+    public static async Task<bool> DeferAsync(NpgsqlConnection connection, Guid batchId, TimeSpan maxDeferral, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("""
+            WITH deferred AS (
+                SELECT 1
+                FROM bronze.batches this
+                WHERE this.batch_id = @batch
+                  AND EXISTS (
+                      SELECT 1 FROM bronze.batches later
+                      WHERE later.entity = this.entity AND (later.committed_at, later.sequence) > (this.committed_at, this.sequence)
+                        AND NOT EXISTS (SELECT 1 FROM silver.batches s WHERE s.batch_id = later.batch_id))
+                  AND NOT EXISTS (SELECT 1 FROM silver.identity_backlog WHERE queued_at <= now() - @max_deferral)
+            ), queued AS (
+                INSERT INTO silver.identity_backlog (source_system, source_patient_id)
+                SELECT DISTINCT t.source_system, t.source_patient_id FROM touched_patient_records t, deferred
+                ON CONFLICT DO NOTHING
+            )
+            SELECT EXISTS (SELECT 1 FROM deferred)
+            """, connection) { CommandTimeout = 0 };
+        command.Parameters.AddWithValue("batch", batchId);
+        command.Parameters.AddWithValue("max_deferral", maxDeferral);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Whether the sweep should resolve the backlog: something waits, and either no patient batch is left to refine (the
+    /// one behind was rejected) or something has waited longer than <paramref name="maxDeferral"/>.
+    /// </summary>
+    public static async Task<bool> IsStrandedAsync(NpgsqlConnection connection, TimeSpan maxDeferral, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("""
+            SELECT EXISTS (SELECT 1 FROM silver.identity_backlog)
+               AND (NOT EXISTS (SELECT 1 FROM bronze.batches b
+                                WHERE b.entity = 'patients' AND NOT EXISTS (SELECT 1 FROM silver.batches s WHERE s.batch_id = b.batch_id))
+                    OR EXISTS (SELECT 1 FROM silver.identity_backlog WHERE queued_at <= now() - @max_deferral))
+            """, connection);
+        command.Parameters.AddWithValue("max_deferral", maxDeferral);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Moves every waiting record into <c>touched_patient_records</c> (those not there already), emptying the backlog.</summary>
+    public static async Task TakeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("""
+            WITH taken AS (
+                DELETE FROM silver.identity_backlog RETURNING source_system, source_patient_id
+            )
+            INSERT INTO touched_patient_records (source_system, source_patient_id, mrn, ssn_hash)
+            SELECT b.source_system, b.source_patient_id, p.mrn, r.ssn_hash
+            FROM taken b
+            JOIN pii.patient_records p USING (source_system, source_patient_id)
+            JOIN silver.patient_records r USING (source_system, source_patient_id)
+            WHERE NOT EXISTS (SELECT 1 FROM touched_patient_records t
+                              WHERE t.source_system = b.source_system AND t.source_patient_id = b.source_patient_id);
+            ANALYZE touched_patient_records;
+            """, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,135 @@
+using HealthMedallion.Refinement.Batches;
+using HealthMedallion.Refinement.Patients;
+using HealthMedallion.Refinement.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthMedallion.Refinement.Tests;
+
+/// <summary>
+/// A patient batch with another queued behind it leaves its records' identity resolution to that one (the backlog), so
+/// that a bulk load resolves once; a record never waits for a batch that will not resolve it. The batches are written to
+/// bronze here without their events and refined in the order each test says.
+/// </summary>
+public sealed class IdentityBacklogTests : IAsyncLifetime
+{
+    private readonly RefinementPipeline _pipeline = new();
+
+    public Task InitializeAsync() => _pipeline.InitializeAsync();
+
+    public Task DisposeAsync() => _pipeline.DisposeAsync();
+
+    [Fact]
+    public async Task APatientBatchWithAnotherQueuedBehindIt_LeavesItsRecordsToIt_WhichResolvesBoth()
+    {
+        // Arrange: an EHR file, then a claims file and an ADT file with the EHR record's MRN, all in bronze before any is refined.
+        var ehr = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_1.csv", EhrPatient("P71000001"));
+        var claims = await BronzeAsync("claims", "CLAIMS_SYSTEM", "claims_1.csv", Claim("C7100000001", "P71000001"));
+        var adt = await BronzeAsync("patients", "ADT_SYSTEM", "patients_adt_1.csv", AdtPatient("A71000001", "MRN71000001"));
+
+        // Act 1: the EHR batch, with the ADT batch queued behind it, then the claims.
+        await RefineAsync(ehr);
+        await RefineAsync(claims);
+
+        // Assert 1: the EHR record is in silver, waiting in the backlog without a patient; its claim waits for it.
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM silver.patient_records WHERE source_patient_id = 'P71000001'"));
+        Assert.Equal(["EHR_SYSTEM:P71000001"], await BacklogAsync());
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM silver.patient_identity_map"));
+        Assert.Equal((1L, 0L), await PendingAndWrittenAsync(claims));
+
+        // Act 2: the ADT batch, the last one queued.
+        await RefineAsync(adt);
+
+        // Assert 2: both records resolved together (the ADT record joins the EHR's patient), the claim released onto it.
+        Assert.Empty(await BacklogAsync());
+        Assert.Equal(["ADT_SYSTEM:A71000001:P71000001", "EHR_SYSTEM:P71000001:P71000001"], await MapAsync());
+        Assert.Equal((0L, 1L), await PendingAndWrittenAsync(claims));
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM silver.claims WHERE patient_id = 'P71000001'"));
+        Assert.Equal(2L, await CountAsync("SELECT source_records::bigint FROM silver.patients WHERE patient_id = 'P71000001'"));
+    }
+
+    [Fact]
+    public async Task RecordsLeftToABatchThatIsRejected_AreResolvedByTheSweep()
+    {
+        // Arrange: the EHR batch defers to the batch behind it, which is rejected whole (its rows claim another source).
+        var ehr = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_2.csv", EhrPatient("P72000001"));
+        var misrouted = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_3.csv", EhrPatient("P72000002", rowSource: "LAB_SYSTEM"));
+        await RefineAsync(ehr);
+        Assert.Equal(SilverBatch.Failed, (await RefineAsync(misrouted)).Status);
+        Assert.Equal(["EHR_SYSTEM:P72000001"], await BacklogAsync());
+
+        // Act
+        await _pipeline.Services.GetRequiredService<PatientResolution>().ResolveStrandedAsync(CancellationToken.None);
+
+        // Assert: resolved, and nothing more to do.
+        Assert.Empty(await BacklogAsync());
+        Assert.Equal(["EHR_SYSTEM:P72000001:P72000001"], await MapAsync());
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM silver.patients WHERE patient_id = 'P72000001'"));
+        Assert.False(await _pipeline.Services.GetRequiredService<PatientResolution>().ResolveStrandedAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ABacklogOlderThanMaxDeferral_IsResolvedByTheNextPatientBatch_EvenWithAnotherQueued()
+    {
+        // Arrange: a record that has waited an hour (the default limit is 15 minutes), and two batches queued.
+        var first = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_4.csv", EhrPatient("P73000001"));
+        var second = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_5.csv", EhrPatient("P73000002"));
+        var third = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_6.csv", EhrPatient("P73000003"));
+        await RefineAsync(first);
+        await _pipeline.ExecuteAsync("UPDATE silver.identity_backlog SET queued_at = now() - interval '1 hour'");
+
+        // Act: the second batch, with the third still queued behind it.
+        await RefineAsync(second);
+
+        // Assert: it resolved the waiting record and its own; the sweep finds nothing stranded while the third is queued.
+        Assert.Empty(await BacklogAsync());
+        Assert.Equal(["EHR_SYSTEM:P73000001:P73000001", "EHR_SYSTEM:P73000002:P73000002"], await MapAsync());
+        Assert.False(await _pipeline.Services.GetRequiredService<PatientResolution>().ResolveStrandedAsync(CancellationToken.None));
+        await RefineAsync(third);
+        Assert.Equal(3, (await MapAsync()).Count);
+    }
+
+    private int _batches;
+
+    /// <summary>Writes a bronze batch of one row (its source columns and their values) from a file of its own, committed after the ones before it, without an event.</summary>
+    private async Task<Guid> BronzeAsync(string entity, string sourceSystem, string fileName, (string Columns, string Values) row)
+    {
+        var batchId = Guid.CreateVersion7();
+        var fileId = Guid.CreateVersion7();
+        var committed = ++_batches;
+        await _pipeline.ExecuteAsync($"""
+            INSERT INTO bronze.files (file_id, path, file_name, entity, source_system, size_bytes, modified_at, sha256, status, rows, batches, discovered_by, completed_at)
+            VALUES ('{fileId}', '/nowhere/{fileName}', '{fileName}', '{entity}', '{sourceSystem}', 1, now(), 'x', 'ingested', 1, 1, 'scan', now());
+            INSERT INTO bronze.batches (batch_id, file_id, sequence, entity, first_row, rows, rescued_rows, committed_at, published_at)
+            VALUES ('{batchId}', '{fileId}', 0, '{entity}', 1, 1, 0, now() - interval '1 minute' + {committed} * interval '1 second', now());
+            INSERT INTO bronze.{entity} ({row.Columns}, _source_system, _batch_id, _file_name, _file_path, _file_size, _file_modification_time, _row_number, _pipeline_env)
+            VALUES ({row.Values}, '{sourceSystem}', '{batchId}', '{fileName}', '/nowhere/{fileName}', 1, now(), 1, 'test');
+            """);
+        return batchId;
+    }
+
+    private static (string, string) EhrPatient(string id, string rowSource = "EHR_SYSTEM") => (
+        "patient_id, mrn, first_name, last_name, date_of_birth, gender, zip_code, source_system, \"timestamp\"",
+        $"'{id}', 'MRN{id[1..]}', 'Jane', 'Doe', '1950-02-02', 'Female', '10001', '{rowSource}', '2026-01-01T00:00:00Z'");
+
+    private static (string, string) AdtPatient(string id, string mrn) => (
+        "patient_id, mrn, first_name, last_name, date_of_birth, gender, zip_code, source_system, \"timestamp\"",
+        $"'{id}', '{mrn}', 'Jane', 'Doe', '02/02/1950', 'F', '10001', 'ADT_SYSTEM', '2026-02-01 08:00:00'");
+
+    private static (string, string) Claim(string id, string patient) => (
+        "claim_id, patient_id, claim_date, claim_amount, diagnosis_code, procedure_code, claim_status, source_system",
+        $"'{id}', '{patient}', '05-Jan-2026', '125.00', 'E11.9', '99213', 'PAID', 'CLAIMS_SYSTEM'");
+
+    private async Task<SilverBatch> RefineAsync(Guid batchId) =>
+        await _pipeline.Refiner.RefineAsync(batchId, CancellationToken.None) ?? throw new InvalidOperationException($"no bronze batch {batchId}");
+
+    private Task<List<string>> BacklogAsync() =>
+        _pipeline.QueryAsync("SELECT source_system || ':' || source_patient_id FROM silver.identity_backlog ORDER BY 1", r => r.GetString(0));
+
+    private Task<List<string>> MapAsync() =>
+        _pipeline.QueryAsync("SELECT concat_ws(':', source_system, source_patient_id, patient_id) FROM silver.patient_identity_map ORDER BY 1", r => r.GetString(0));
+
+    private async Task<(long Pending, long Written)> PendingAndWrittenAsync(Guid batchId) => Assert.Single(await _pipeline.QueryAsync(
+        $"SELECT rows_pending, rows_written FROM silver.batches WHERE batch_id = '{batchId}'", r => (r.GetInt64(0), r.GetInt64(1))));
+
+    private Task<long> CountAsync(string sql) => _pipeline.ScalarAsync<long>(sql);
+}
