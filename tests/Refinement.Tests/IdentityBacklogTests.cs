@@ -122,8 +122,10 @@ public sealed class IdentityBacklogTests : IAsyncLifetime
     private async Task<SilverBatch> RefineAsync(Guid batchId) =>
         await _pipeline.Refiner.RefineAsync(batchId, CancellationToken.None) ?? throw new InvalidOperationException($"no bronze batch {batchId}");
 
-    private Task<List<string>> BacklogAsync() =>
-        _pipeline.QueryAsync("SELECT source_system || ':' || source_patient_id FROM silver.identity_backlog ORDER BY 1", r => r.GetString(0));
+    /// <summary>The records the backlog's batches wrote.</summary>
+    private Task<List<string>> BacklogAsync() => _pipeline.QueryAsync("""
+        SELECT r.source_system || ':' || r.source_patient_id FROM silver.identity_backlog b JOIN silver.patient_records r ON r._batch_id = b.batch_id ORDER BY 1
+        """, r => r.GetString(0));
 
     private Task<List<string>> MapAsync() =>
         _pipeline.QueryAsync("SELECT concat_ws(':', source_system, source_patient_id, patient_id) FROM silver.patient_identity_map ORDER BY 1", r => r.GetString(0));

@@ -3,7 +3,7 @@ using Npgsql;
 namespace HealthMedallion.Refinement.Identity;
 
 /// <summary>
-/// Source patient records whose identity resolution a patient batch left to the patient batch queued behind it
+/// Patient batches that left the identity resolution of their records to the patient batch queued behind them
 /// (<c>silver.identity_backlog</c>). Resolving a large file means clustering the population around it again; when many
 /// files arrive together (an initial load, a catch-up after an outage), resolving each in its own transaction does that
 /// once per file against an ever larger population, while resolving their records together in the last file's
@@ -16,7 +16,7 @@ public static class IdentityBacklog
     /// <summary>
     /// Whether the batch should leave its records (<c>touched_patient_records</c>) to a later one: a patient batch committed
     /// to bronze after it is still to be refined, and nothing in the backlog has waited longer than <paramref name="maxDeferral"/>.
-    /// When so, the records are queued in the backlog, in the caller's transaction.
+    /// When so, the batch is queued in the backlog, in the caller's transaction.
     /// </summary>
     public static async Task<bool> DeferAsync(NpgsqlConnection connection, Guid batchId, TimeSpan maxDeferral, CancellationToken cancellationToken)
     {
@@ -32,9 +32,7 @@ public static class IdentityBacklog
                         AND NOT EXISTS (SELECT 1 FROM silver.batches s WHERE s.batch_id = later.batch_id))
                   AND NOT EXISTS (SELECT 1 FROM silver.identity_backlog WHERE queued_at <= now() - @max_deferral)
             ), queued AS (
-                INSERT INTO silver.identity_backlog (source_system, source_patient_id)
-                SELECT DISTINCT t.source_system, t.source_patient_id FROM touched_patient_records t, deferred
-                ON CONFLICT DO NOTHING
+                INSERT INTO silver.identity_backlog (batch_id) SELECT @batch FROM deferred
             )
             SELECT EXISTS (SELECT 1 FROM deferred)
             """, connection) { CommandTimeout = 0 };
@@ -60,23 +58,39 @@ public static class IdentityBacklog
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Moves every waiting record into <c>touched_patient_records</c> (those not there already), emptying the backlog.</summary>
+    /// <summary>
+    /// Adds the records the backlog's batches last wrote to <c>touched_patient_records</c> (those not there already) and
+    /// empties the backlog. A record a later batch wrote again is that batch's: in its touched records, or in the backlog.
+    /// </summary>
     public static async Task TakeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using var command = new NpgsqlCommand("""
-            WITH taken AS (
-                DELETE FROM silver.identity_backlog RETURNING source_system, source_patient_id
-            )
+        var batches = new List<Guid>();
+        await using (var command = new NpgsqlCommand("DELETE FROM silver.identity_backlog RETURNING batch_id", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                batches.Add(reader.GetGuid(0));
+            }
+        }
+
+        if (batches.Count == 0)
+        {
+            return;
+        }
+
+        await using var insert = new NpgsqlCommand("""
             INSERT INTO touched_patient_records (source_system, source_patient_id, mrn, ssn_hash)
-            SELECT b.source_system, b.source_patient_id, p.mrn, r.ssn_hash
-            FROM taken b
+            SELECT r.source_system, r.source_patient_id, p.mrn, r.ssn_hash
+            FROM silver.patient_records r
             JOIN pii.patient_records p USING (source_system, source_patient_id)
-            JOIN silver.patient_records r USING (source_system, source_patient_id)
-            WHERE NOT EXISTS (SELECT 1 FROM touched_patient_records t
-                              WHERE t.source_system = b.source_system AND t.source_patient_id = b.source_patient_id);
+            WHERE r._batch_id = ANY(@batches)
+              AND NOT EXISTS (SELECT 1 FROM touched_patient_records t
+                              WHERE t.source_system = r.source_system AND t.source_patient_id = r.source_patient_id);
             ANALYZE touched_patient_records;
             """, connection) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        insert.Parameters.AddWithValue("batches", batches.ToArray());
+        await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 }
