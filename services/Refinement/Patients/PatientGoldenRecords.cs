@@ -6,9 +6,9 @@ namespace HealthMedallion.Refinement.Patients;
 /// <summary>
 /// Rebuilds <c>silver.patients</c>, one golden record per resolved patient, for the patients a transaction touched
 /// (listed in the temporary table <c>affected_patients</c>). Survivorship: each attribute comes from the first source
-/// record that has it, by source (EHR, then ADT, then LAB: the EHR is the system of record), then the latest source
-/// update, then completeness (data-quality score), then match confidence; sex U counts as missing while another record
-/// knows better. <c>attribute_sources</c> records which source system won each attribute. The data-quality score is the mean of
+/// record that has it, by source (EHR, then ADT, then LAB: the EHR is the system of record; a patient has at most one
+/// record of each source, so nothing else is needed to order them); sex U counts as missing while another record knows
+/// better. <c>attribute_sources</c> records which source system won each attribute. The data-quality score is the mean of
 /// the records'; the risk category uses the patient's silver claims. Unchanged records are not rewritten.
 /// </summary>
 public static class PatientGoldenRecords
@@ -22,6 +22,12 @@ public static class PatientGoldenRecords
         "source_records", "source_systems", "patient_risk_category", "data_quality_score", "effective_date", "attribute_sources",
     ];
 
+    /// <summary>Survivorship precedence: the source systems in order of trust (the EHR is the system of record), each with its alias.</summary>
+    private static readonly (string System, string Alias)[] Sources = [("EHR_SYSTEM", "e"), ("ADT_SYSTEM", "d"), ("LAB_SYSTEM", "l")];
+
+    /// <summary>How many of the three sources the patient has a record of.</summary>
+    private static readonly string RecordCount = $"({string.Join(" + ", Sources.Select(s => $"({s.Alias}.source_system IS NOT NULL)::int"))})";
+
     private static readonly string RefreshSql = $"""
         ANALYZE affected_patients;
         DELETE FROM silver.patients p USING affected_patients a
@@ -34,25 +40,26 @@ public static class PatientGoldenRecords
             silver.risk_category(g.age_years, g.bmi, g.smoker, coalesce(c.total, 0)), g.data_quality_score, g.effective_date,
             g.attribute_sources
         FROM (
-            -- One pass over each patient's records in survivorship's order: the aggregates take the rows in the sub-select's
-            -- order, so the first row that has an attribute is the record it survives from.
-            SELECT patient_id,
-                {string.Join(",\n        ", Attributes.Select(a => $"(array_agg({a}) FILTER (WHERE {a} IS NOT NULL))[1] AS {a}"))},
-                coalesce((array_agg(sex) FILTER (WHERE sex <> 'U'))[1], 'U') AS sex,
-                count(*)::smallint AS source_records, array_agg(DISTINCT source_system) AS source_systems,
-                round(avg(data_quality_score), 3) AS data_quality_score,
-                coalesce(max(source_updated_at), max(processed_at)) AS effective_date,
+            -- A patient has at most one record per source system (identity resolution never clusters two), so each
+            -- source's record is a column of its own: one row per patient, each attribute the first of the three that
+            -- has it. A second record of one source would give its patient two rows, which the upsert refuses.
+            SELECT a.patient_id,
+                {string.Join(",\n        ", Attributes.Select(a => $"coalesce({Each(s => $"{s.Alias}.{a}")}) AS {a}"))},
+                coalesce({Each(s => $"nullif({s.Alias}.sex, 'U')")}, 'U') AS sex,
+                {RecordCount}::smallint AS source_records,
+                array_remove(ARRAY[{string.Join(", ", Sources.OrderBy(s => s.System, StringComparer.Ordinal).Select(s => s.Alias + ".source_system"))}], NULL) AS source_systems,
+                round(({string.Join(" + ", Sources.Select(s => $"coalesce({s.Alias}.data_quality_score, 0)"))}) / {RecordCount}, 3) AS data_quality_score,
+                coalesce(greatest({Each(s => s.Alias + ".source_updated_at")}), greatest({Each(s => s.Alias + ".processed_at")})) AS effective_date,
                 jsonb_strip_nulls(jsonb_build_object(
-                    {string.Join(",\n            ", Attributes.Select(a => $"'{a}', (array_agg(source_system) FILTER (WHERE {a} IS NOT NULL))[1]"))},
-                    'sex', coalesce((array_agg(source_system) FILTER (WHERE sex <> 'U'))[1], (array_agg(source_system))[1]))) AS attribute_sources
-            FROM (
-                SELECT m.patient_id, r.*
-                FROM affected_patients a
-                JOIN silver.patient_identity_map m ON m.patient_id = a.patient_id
-                JOIN silver.patient_records r ON r.source_system = m.source_system AND r.source_patient_id = m.source_patient_id
-                ORDER BY m.patient_id, {Precedence}
-            ) r
-            GROUP BY patient_id
+                    {string.Join(",\n            ", Attributes.Select(a => $"'{a}', {FirstSource(s => $"{s.Alias}.{a} IS NOT NULL")}"))},
+                    'sex', coalesce({FirstSource(s => $"{s.Alias}.sex <> 'U'")}, {Each(s => s.Alias + ".source_system")}))) AS attribute_sources
+            FROM affected_patients a
+            {string.Join("\n    ", Sources.Select(s => $"""
+                LEFT JOIN (silver.patient_identity_map m{s.Alias}
+                           JOIN silver.patient_records {s.Alias} ON {s.Alias}.source_system = m{s.Alias}.source_system AND {s.Alias}.source_patient_id = m{s.Alias}.source_patient_id)
+                       ON m{s.Alias}.patient_id = a.patient_id AND m{s.Alias}.source_system = '{s.System}'
+                """))}
+            WHERE coalesce({Each(s => s.Alias + ".source_system")}) IS NOT NULL
         ) g
         LEFT JOIN (
             SELECT cl.patient_id, sum(cl.claim_amount) AS total
@@ -63,14 +70,6 @@ public static class PatientGoldenRecords
         SET {string.Join(", ", Columns.Select(c => $"{c} = excluded.{c}"))}, processed_at = now()
         WHERE ({string.Join(", ", Columns.Select(c => "p." + c))}) IS DISTINCT FROM ({string.Join(", ", Columns.Select(c => "excluded." + c))});
         """;
-
-    /// <summary>
-    /// Survivorship precedence: source priority (the EHR is the system of record), then recency, completeness and match
-    /// confidence; the source record id settles a tie, so that the same records always give the same golden record.
-    /// </summary>
-    private const string Precedence =
-        "CASE r.source_system WHEN 'EHR_SYSTEM' THEN 1 WHEN 'ADT_SYSTEM' THEN 2 ELSE 3 END, r.source_updated_at DESC NULLS LAST, "
-        + "r.data_quality_score DESC, m.match_probability DESC, r.source_patient_id";
 
     /// <summary>The risk category of the patients in <c>affected_patients</c>, after their claims changed (the rest of their record did not).</summary>
     private static readonly string RefreshRiskSql = $"""
@@ -86,6 +85,13 @@ public static class PatientGoldenRecords
             WHERE p.patient_id = c.patient_id AND p.patient_risk_category <> silver.risk_category(p.age_years, p.bmi, p.smoker, c.total);
             """)}
         """;
+
+    /// <summary>The expression for each source, in precedence order, comma-separated.</summary>
+    private static string Each(Func<(string System, string Alias), string> expression) => string.Join(", ", Sources.Select(expression));
+
+    /// <summary>The first source, in precedence order, whose record meets the condition (null when none does).</summary>
+    private static string FirstSource(Func<(string System, string Alias), string> condition) =>
+        $"CASE {string.Join(" ", Sources.Select(s => $"WHEN {condition(s)} THEN '{s.System}'"))} END";
 
     /// <summary>Creates the (empty) <c>affected_patients</c> table of this transaction, unless it exists.</summary>
     public static async Task BeginAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
