@@ -19,7 +19,7 @@ public static class Extensions
         builder.AddNpgsqlDataSource("medallion");
         builder.AddSchemaMigrations(Schema, typeof(Extensions).Assembly);
 
-        // Two in flight: one transforms while the other merges, or a claims batch merges while an events batch does (SilverLock).
+        // Two in flight: one transforms while the other merges, or two claims or events batches merge at once (SilverLock).
         builder.AddMessageBus(bus => bus.AddConsumer<BronzeBatchIngestedConsumer>().Endpoint(endpoint => endpoint.ConcurrentMessageLimit = 2));
 
         builder.Services.AddOptions<RefinementOptions>().BindConfiguration(RefinementOptions.SectionName)

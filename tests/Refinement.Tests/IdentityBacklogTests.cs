@@ -8,7 +8,7 @@ namespace HealthMedallion.Refinement.Tests;
 /// <summary>
 /// A patient batch with another queued behind it leaves its records' identity resolution to that one (the backlog), so
 /// that a bulk load resolves once; a record never waits for a batch that will not resolve it. The batches are written to
-/// bronze here without their events and refined in the order each test says.
+/// bronze here without their events (<see cref="RefinementPipeline.BronzeBatchAsync"/>) and refined in the order each test says.
 /// </summary>
 public sealed class IdentityBacklogTests : IAsyncLifetime
 {
@@ -22,9 +22,9 @@ public sealed class IdentityBacklogTests : IAsyncLifetime
     public async Task APatientBatchWithAnotherQueuedBehindIt_LeavesItsRecordsToIt_WhichResolvesBoth()
     {
         // Arrange: an EHR file, then a claims file and an ADT file with the EHR record's MRN, all in bronze before any is refined.
-        var ehr = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_1.csv", EhrPatient("P71000001"));
-        var claims = await BronzeAsync("claims", "CLAIMS_SYSTEM", "claims_1.csv", Claim("C7100000001", "P71000001"));
-        var adt = await BronzeAsync("patients", "ADT_SYSTEM", "patients_adt_1.csv", AdtPatient("A71000001", "MRN71000001"));
+        var ehr = await _pipeline.BronzeBatchAsync("patients", "EHR_SYSTEM", "patients_ehr_1.csv", EhrPatient("P71000001"));
+        var claims = await _pipeline.BronzeBatchAsync("claims", "CLAIMS_SYSTEM", "claims_1.csv", Claim("C7100000001", "P71000001"));
+        var adt = await _pipeline.BronzeBatchAsync("patients", "ADT_SYSTEM", "patients_adt_1.csv", AdtPatient("A71000001", "MRN71000001"));
 
         // Act 1: the EHR batch, with the ADT batch queued behind it, then the claims.
         await RefineAsync(ehr);
@@ -51,8 +51,8 @@ public sealed class IdentityBacklogTests : IAsyncLifetime
     public async Task RecordsLeftToABatchThatIsRejected_AreResolvedByTheSweep()
     {
         // Arrange: the EHR batch defers to the batch behind it, which is rejected whole (its rows claim another source).
-        var ehr = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_2.csv", EhrPatient("P72000001"));
-        var misrouted = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_3.csv", EhrPatient("P72000002", rowSource: "LAB_SYSTEM"));
+        var ehr = await _pipeline.BronzeBatchAsync("patients", "EHR_SYSTEM", "patients_ehr_2.csv", EhrPatient("P72000001"));
+        var misrouted = await _pipeline.BronzeBatchAsync("patients", "EHR_SYSTEM", "patients_ehr_3.csv", EhrPatient("P72000002", rowSource: "LAB_SYSTEM"));
         await RefineAsync(ehr);
         Assert.Equal(SilverBatch.Failed, (await RefineAsync(misrouted)).Status);
         Assert.Equal(["EHR_SYSTEM:P72000001"], await BacklogAsync());
@@ -71,9 +71,9 @@ public sealed class IdentityBacklogTests : IAsyncLifetime
     public async Task ABacklogOlderThanMaxDeferral_IsResolvedByTheNextPatientBatch_EvenWithAnotherQueued()
     {
         // Arrange: a record that has waited an hour (the default limit is 15 minutes), and two batches queued.
-        var first = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_4.csv", EhrPatient("P73000001"));
-        var second = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_5.csv", EhrPatient("P73000002"));
-        var third = await BronzeAsync("patients", "EHR_SYSTEM", "patients_ehr_6.csv", EhrPatient("P73000003"));
+        var first = await _pipeline.BronzeBatchAsync("patients", "EHR_SYSTEM", "patients_ehr_4.csv", EhrPatient("P73000001"));
+        var second = await _pipeline.BronzeBatchAsync("patients", "EHR_SYSTEM", "patients_ehr_5.csv", EhrPatient("P73000002"));
+        var third = await _pipeline.BronzeBatchAsync("patients", "EHR_SYSTEM", "patients_ehr_6.csv", EhrPatient("P73000003"));
         await RefineAsync(first);
         await _pipeline.ExecuteAsync("UPDATE silver.identity_backlog SET queued_at = now() - interval '1 hour'");
 
@@ -86,25 +86,6 @@ public sealed class IdentityBacklogTests : IAsyncLifetime
         Assert.False(await _pipeline.Services.GetRequiredService<PatientResolution>().ResolveStrandedAsync(CancellationToken.None));
         await RefineAsync(third);
         Assert.Equal(3, (await MapAsync()).Count);
-    }
-
-    private int _batches;
-
-    /// <summary>Writes a bronze batch of one row (its source columns and their values) from a file of its own, committed after the ones before it, without an event.</summary>
-    private async Task<Guid> BronzeAsync(string entity, string sourceSystem, string fileName, (string Columns, string Values) row)
-    {
-        var batchId = Guid.CreateVersion7();
-        var fileId = Guid.CreateVersion7();
-        var committed = ++_batches;
-        await _pipeline.ExecuteAsync($"""
-            INSERT INTO bronze.files (file_id, path, file_name, entity, source_system, size_bytes, modified_at, sha256, status, rows, batches, discovered_by, completed_at)
-            VALUES ('{fileId}', '/nowhere/{fileName}', '{fileName}', '{entity}', '{sourceSystem}', 1, now(), 'x', 'ingested', 1, 1, 'scan', now());
-            INSERT INTO bronze.batches (batch_id, file_id, sequence, entity, first_row, rows, rescued_rows, committed_at, published_at)
-            VALUES ('{batchId}', '{fileId}', 0, '{entity}', 1, 1, 0, now() - interval '1 minute' + {committed} * interval '1 second', now());
-            INSERT INTO bronze.{entity} ({row.Columns}, _source_system, _batch_id, _file_name, _file_path, _file_size, _file_modification_time, _row_number, _pipeline_env)
-            VALUES ({row.Values}, '{sourceSystem}', '{batchId}', '{fileName}', '/nowhere/{fileName}', 1, now(), 1, 'test');
-            """);
-        return batchId;
     }
 
     private static (string, string) EhrPatient(string id, string rowSource = "EHR_SYSTEM") => (

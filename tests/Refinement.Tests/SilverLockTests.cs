@@ -6,8 +6,8 @@ using Npgsql;
 namespace HealthMedallion.Refinement.Tests;
 
 /// <summary>
-/// Who may write to silver at the same time: a claims batch and an events batch may; two batches of one entity take
-/// turns; a patient batch (or the orphan sweep) writes alone. Each writer is a real transaction on its own connection;
+/// Who may write to silver at the same time: any claims and events batches may merge at once, two batches of one entity
+/// taking turns only for what they derive; a patient batch (or the orphan sweep) writes alone. Each writer is a real transaction on its own connection;
 /// a writer that waits is seen waiting on an advisory lock in <c>pg_stat_activity</c>, not inferred from a delay.
 /// </summary>
 public sealed class SilverLockTests(IsolatedServices services) : IClassFixture<IsolatedServices>, IAsyncLifetime
@@ -21,41 +21,48 @@ public sealed class SilverLockTests(IsolatedServices services) : IClassFixture<I
     {
         // Arrange
         var claims = await BeginAsync();
-        await SilverLock.AcquireAsync(claims, Entities.Claims, CancellationToken.None);
+        await SilverLock.AcquireAsync(claims, alone: false, CancellationToken.None);
 
         // Act
         var events = await BeginAsync();
-        var acquired = SilverLock.AcquireAsync(events, Entities.MedicalEvents, CancellationToken.None);
+        var acquired = SilverLock.AcquireAsync(events, alone: false, CancellationToken.None);
 
         // Assert
         Assert.Same(acquired, await Task.WhenAny(acquired, Task.Delay(Patience)));
     }
 
     [Fact]
-    public async Task SecondWriterOfOneEntity_WaitsForTheFirstToCommit()
+    public async Task TwoWritersOfOneEntity_MergeAtOnce_AndTakeTurnsForWhatTheyDerive()
     {
-        // Arrange
+        // Arrange: both merging
         var first = await BeginAsync();
-        await SilverLock.AcquireAsync(first, Entities.Claims, CancellationToken.None);
-
-        // Act
+        await SilverLock.AcquireAsync(first, alone: false, CancellationToken.None);
         var second = await BeginAsync();
-        var acquired = SilverLock.AcquireAsync(second, Entities.Claims, CancellationToken.None);
+        var merging = SilverLock.AcquireAsync(second, alone: false, CancellationToken.None);
+        Assert.Same(merging, await Task.WhenAny(merging, Task.Delay(Patience)));
 
-        // Assert
+        // Act: the first derives, then the second wants to
+        await SilverLock.SerializeEntityAsync(first, Entities.Claims, CancellationToken.None);
+        var deriving = SilverLock.SerializeEntityAsync(second, Entities.Claims, CancellationToken.None);
+
+        // Assert: the second waits until the first commits
         Assert.True(await WaitsOnAdvisoryLockAsync(second), "the second claims writer should wait for the first");
         await CommitAsync(first);
-        Assert.Same(acquired, await Task.WhenAny(acquired, Task.Delay(Patience)));
+        Assert.Same(deriving, await Task.WhenAny(deriving, Task.Delay(Patience)));
     }
 
     [Theory]
-    [InlineData(Entities.Claims)]
-    [InlineData(Entities.MedicalEvents)]
-    public async Task WriterAlone_WaitsForAnEntityWriter_AndTheEntityWriterForIt(string entity)
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WriterAlone_WaitsForAnEntityWriter_AndTheEntityWriterForIt(bool deriving)
     {
         // Arrange: an entity writer holds the lock
         var writer = await BeginAsync();
-        await SilverLock.AcquireAsync(writer, entity, CancellationToken.None);
+        await SilverLock.AcquireAsync(writer, alone: false, CancellationToken.None);
+        if (deriving)
+        {
+            await SilverLock.SerializeEntityAsync(writer, Entities.Claims, CancellationToken.None);
+        }
 
         // Act: a patient batch wants it alone
         var alone = await BeginAsync();
@@ -67,7 +74,7 @@ public sealed class SilverLockTests(IsolatedServices services) : IClassFixture<I
         Assert.Same(aloneAcquired, await Task.WhenAny(aloneAcquired, Task.Delay(Patience)));
 
         var next = await BeginAsync();
-        var nextAcquired = SilverLock.AcquireAsync(next, entity, CancellationToken.None);
+        var nextAcquired = SilverLock.AcquireAsync(next, alone: false, CancellationToken.None);
         Assert.True(await WaitsOnAdvisoryLockAsync(next), "an entity writer should wait for the writer alone");
         await CommitAsync(alone);
         Assert.Same(nextAcquired, await Task.WhenAny(nextAcquired, Task.Delay(Patience)));

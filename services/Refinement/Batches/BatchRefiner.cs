@@ -17,6 +17,9 @@ public sealed class BatchRefiner(
 {
     private readonly Dictionary<string, IEntityRefiner> _refiners = refiners.ToDictionary(r => r.Entity, StringComparer.Ordinal);
 
+    /// <summary>How often a batch that met a concurrent write of one of its keys is written before its error stands.</summary>
+    private const int MaxAttempts = 5;
+
     public IReadOnlyCollection<IEntityRefiner> Refiners => _refiners.Values;
 
     /// <summary>The refined (or failed) batch; null when bronze has no such batch.</summary>
@@ -52,21 +55,33 @@ public sealed class BatchRefiner(
         var transformed = Stopwatch.GetElapsedTime(started);
         SilverBatch recorded;
         TimeSpan locked;
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        for (var attempt = 1; ; attempt++)
         {
-            await SilverLock.AcquireAsync(connection, refiner.WritesAlone ? null : refiner.Entity, cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await SilverLock.AcquireAsync(connection, refiner.WritesAlone, cancellationToken);
             locked = Stopwatch.GetElapsedTime(started);
             if (await BatchLedger.FindAsync(connection, batchId, cancellationToken) is { } raced)
             {
                 return raced;
             }
 
-            IReadOnlyList<BatchCounts> counts = refined.FailedExpectations.Count == 0
-                ? await refiner.WriteAsync(connection, refined, cancellationToken)
-                : [];
-            var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            recorded = await BatchLedger.RecordAsync(connection, refined, counts, duration, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            try
+            {
+                IReadOnlyList<BatchCounts> counts = refined.FailedExpectations.Count == 0
+                    ? await refiner.WriteAsync(connection, refined, cancellationToken)
+                    : [];
+                var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                recorded = await BatchLedger.RecordAsync(connection, refined, counts, duration, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                break;
+            }
+            catch (PostgresException exception) when (!refiner.WritesAlone && attempt < MaxAttempts && IsConcurrentWrite(exception))
+            {
+                // Another batch of the entity wrote one of this batch's keys first: refined again, against what it wrote.
+                await transaction.RollbackAsync(cancellationToken);
+                logger.LogInformation("Batch {BatchId} of {File} met a concurrent write ({Error}); refining it again (attempt {Attempt})",
+                    batchId, batch.FileName, exception.MessageText, attempt + 1);
+            }
         }
 
         if (recorded.Status == SilverBatch.Failed)
@@ -86,6 +101,13 @@ public sealed class BatchRefiner(
         await events.PublishAsync(recorded, cancellationToken);
         return recorded;
     }
+
+    /// <summary>
+    /// A key another transaction inserted first (unique violation), or two batches waiting for each other's row locks
+    /// (deadlock): what concurrent merges of one entity may meet (<see cref="SilverLock"/>).
+    /// </summary>
+    private static bool IsConcurrentWrite(PostgresException exception) =>
+        exception.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected;
 }
 
 /// <summary>
@@ -93,34 +115,45 @@ public sealed class BatchRefiner(
 /// <list type="bullet">
 /// <item>alone: patient batches, which change the identity map and release pending claims and events, and the orphan
 /// sweep, which empties the pending tables; nothing else writes meanwhile;</item>
-/// <item>shared, with its entity's own lock: claims and events batches, which only read what patient batches write and
-/// write tables of their own; so a claims batch and an events batch merge at the same time (each in its own server
-/// process, on its own core), while two batches of one entity, which compare with the same silver table, take turns.</item>
+/// <item>shared: claims and events batches, which only read what patient batches write and write tables of their own;
+/// any two of them merge at the same time, each in its own server process, on its own core. Two batches of one entity
+/// rarely share a key (a resent row comes in the same file); when they do, the merge's row locks and the primary key
+/// make the second wait for the first, or fail and be refined again (<see cref="BatchRefiner"/>). What they derive
+/// from the rows around theirs (a patient's risk from all their claims, a stay from its admission) each computes
+/// holding its entity's own lock (<see cref="SerializeEntityAsync"/>), after the other committed: so it sees the
+/// other's rows.</item>
 /// </list>
-/// Each batch thus merges against everything merged before it, and identity resolution never races itself.
+/// Identity resolution thus never races itself, and every batch merges against everything committed before it.
 /// </summary>
 public static class SilverLock
 {
     private const long Key = 0x5349_4C56_4552; // "SILVER"
 
-    /// <summary>Takes the lock alone for the caller's transaction (see <see cref="AcquireAsync(NpgsqlConnection, string?, CancellationToken)"/>).</summary>
-    public static Task AcquireAsync(NpgsqlConnection connection, CancellationToken cancellationToken) => AcquireAsync(connection, null, cancellationToken);
+    /// <summary>Takes the lock alone for the caller's transaction.</summary>
+    public static Task AcquireAsync(NpgsqlConnection connection, CancellationToken cancellationToken) => AcquireAsync(connection, alone: true, cancellationToken);
 
     /// <summary>
-    /// Takes the lock for the caller's transaction: alone when <paramref name="sharedByEntity"/> is null, else shared
-    /// with the writers of other entities. Also sets the transaction up for the merge: no JIT (compiling the merge
-    /// statements costs more, up to a second each, than running them) and a small statistics sample for the ANALYZE of
-    /// the temporary tables (their row counts and key spread are what the planner needs, not fine histograms).
+    /// Takes the lock for the caller's transaction, alone or shared with the other entities' writers. Also sets the
+    /// transaction up for the merge: no JIT (compiling the merge statements costs more, up to a second each, than running
+    /// them) and a small statistics sample for the ANALYZE of the temporary tables (their row counts and key spread are
+    /// what the planner needs, not fine histograms).
     /// </summary>
-    public static async Task AcquireAsync(NpgsqlConnection connection, string? sharedByEntity, CancellationToken cancellationToken)
+    public static async Task AcquireAsync(NpgsqlConnection connection, bool alone, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var take = sharedByEntity is null
-            ? "SELECT pg_advisory_xact_lock(@key)"
-            : "SELECT pg_advisory_xact_lock_shared(@key); SELECT pg_advisory_xact_lock(hashtextextended(@entity, @key))";
-        await using var command = new NpgsqlCommand($"{take}; SET LOCAL jit = off; SET LOCAL default_statistics_target = 10", connection) { CommandTimeout = 0 };
+        var take = alone ? "pg_advisory_xact_lock(@key)" : "pg_advisory_xact_lock_shared(@key)";
+        await using var command = new NpgsqlCommand($"SELECT {take}; SET LOCAL jit = off; SET LOCAL default_statistics_target = 10", connection) { CommandTimeout = 0 };
         command.Parameters.AddWithValue("key", Key);
-        command.Parameters.AddWithValue("entity", sharedByEntity ?? "");
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Takes the entity's own lock for the rest of the caller's transaction (which holds the shared lock): its writers take turns from here on.</summary>
+    public static async Task SerializeEntityAsync(NpgsqlConnection connection, string entity, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended(@entity, @key))", connection) { CommandTimeout = 0 };
+        command.Parameters.AddWithValue("key", Key);
+        command.Parameters.AddWithValue("entity", entity);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -181,6 +181,9 @@ public abstract class PatientLinkedMerge
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // What follows from the rows around these (a patient's claims, an encounter's admission), after any other writer of
+        // the entity committed, so that its rows are seen too.
+        await SilverLock.SerializeEntityAsync(connection, Entity, cancellationToken);
         await AfterMergeAsync(connection, cancellationToken);
         return counts;
     }

@@ -18,8 +18,10 @@ namespace HealthMedallion.Refinement.Batches;
 /// <see cref="SplitStagedAsync"/>; either way the stage keeps one winner per key and the temporary table
 /// <see cref="Superseded"/> the others. Then <see cref="RunAsync"/> compares the winners with silver through the primary
 /// key, inserts the new keys, updates the later versions, and records every superseded row with the row that now holds
-/// its key; the stage is left with exactly the rows written, for the steps that follow. Writers to silver hold
-/// <see cref="SilverLock"/>, so a key found absent is still absent at the insert: plain INSERT and UPDATE.
+/// its key; the stage is left with exactly the rows written, for the steps that follow. Two merges of one entity may run
+/// at once (<see cref="SilverLock"/>): the silver rows a merge compares with are locked as it reads them, so the other
+/// waits for its commit and then compares with what it wrote; a key both insert fails the second with a unique violation,
+/// and its batch is written again.
 /// </summary>
 public sealed class SilverMerge
 {
@@ -86,7 +88,8 @@ public sealed class SilverMerge
                         ELSE 'older_version'
                     END AS outcome,
                     t._batch_id AS current_batch_id, t._file_name AS current_file_name, t._row_number AS current_row_number
-                FROM {stage} s JOIN {table} t ON {Join("t", "s")};
+                FROM {stage} s JOIN {table} t ON {Join("t", "s")}
+                FOR UPDATE OF t;
                 """)}
 
             {superseded}

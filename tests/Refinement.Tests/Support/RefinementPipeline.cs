@@ -167,6 +167,28 @@ public sealed class RefinementPipeline : IAsyncLifetime
         Assert.True(settled && Errors().Length == 0, "Every bronze batch should be refined without error; logged errors: " + Errors());
     }
 
+    private int _bronzeBatches;
+
+    /// <summary>
+    /// Writes a bronze batch of one row (its source columns and their SQL values) from a file of its own, committed a
+    /// second after the one before, without an event: a test refines it when it says so.
+    /// </summary>
+    public async Task<Guid> BronzeBatchAsync(string entity, string sourceSystem, string fileName, (string Columns, string Values) row)
+    {
+        var batchId = Guid.CreateVersion7();
+        var fileId = Guid.CreateVersion7();
+        var committed = Interlocked.Increment(ref _bronzeBatches);
+        await ExecuteAsync($"""
+            INSERT INTO bronze.files (file_id, path, file_name, entity, source_system, size_bytes, modified_at, sha256, status, rows, batches, discovered_by, completed_at)
+            VALUES ('{fileId}', '/nowhere/{fileName}', '{fileName}', '{entity}', '{sourceSystem}', 1, now(), 'x', 'ingested', 1, 1, 'scan', now());
+            INSERT INTO bronze.batches (batch_id, file_id, sequence, entity, first_row, rows, rescued_rows, committed_at, published_at)
+            VALUES ('{batchId}', '{fileId}', 0, '{entity}', 1, 1, 0, now() - interval '1 minute' + {committed} * interval '1 second', now());
+            INSERT INTO bronze.{entity} ({row.Columns}, _source_system, _batch_id, _file_name, _file_path, _file_size, _file_modification_time, _row_number, _pipeline_env)
+            VALUES ({row.Values}, '{sourceSystem}', '{batchId}', '{fileName}', '/nowhere/{fileName}', 1, now(), 1, 'test');
+            """);
+        return batchId;
+    }
+
     public BatchRefiner Refiner => Services.GetRequiredService<BatchRefiner>();
 
     public async Task<T> ScalarAsync<T>(string sql)
