@@ -1,7 +1,9 @@
 using HealthMedallion.Refinement.Batches;
 using HealthMedallion.Refinement.Patients;
 using HealthMedallion.Refinement.Tests.Support;
+using HealthMedallion.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace HealthMedallion.Refinement.Tests;
 
@@ -86,6 +88,41 @@ public sealed class IdentityBacklogTests : IAsyncLifetime
         Assert.False(await _pipeline.Services.GetRequiredService<PatientResolution>().ResolveStrandedAsync(CancellationToken.None));
         await RefineAsync(third);
         Assert.Equal(3, (await MapAsync()).Count);
+    }
+
+    [Fact]
+    public async Task ABatchExpectingToDefer_WhoseSuccessorIsRefinedMeanwhile_IsWrittenAgainAlone_AndResolves()
+    {
+        // Arrange: A expects to leave its records to B; a writer alone holds the lock, so A waits for it, sharing.
+        var a = await _pipeline.BronzeBatchAsync("patients", "EHR_SYSTEM", "patients_ehr_7.csv", EhrPatient("P75000001"));
+        var b = await _pipeline.BronzeBatchAsync("patients", "EHR_SYSTEM", "patients_ehr_8.csv", EhrPatient("P75000002"));
+        await using var writer = await _pipeline.Database.OpenConnectionAsync();
+        await using var transaction = await writer.BeginTransactionAsync();
+        await SilverLock.AcquireAsync(writer, CancellationToken.None);
+        var refining = RefineAsync(a);
+        Assert.True(await Eventually.TrueAsync(() => _pipeline.ScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory')"), TimeSpan.FromSeconds(30)),
+            "A should wait for the writer alone");
+
+        // Act: meanwhile B is recorded as refined (rejected: it wrote nothing), and the writer commits.
+        await using (var record = new NpgsqlCommand($"""
+            INSERT INTO silver.batches (batch_id, entity, file_id, file_name, status, bronze_rows, rows_written, rows_quarantined, rows_superseded,
+                rows_pending, rows_rejected, rows_warned, failed_expectations, duration_ms)
+            SELECT batch_id, 'patients', file_id, 'patients_ehr_8.csv', 'failed', 1, 0, 0, 0, 0, 1, 0, ARRAY['valid_source_system'], 0
+            FROM bronze.batches WHERE batch_id = '{b}'
+            """, writer))
+        {
+            await record.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+        var refined = await refining.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Assert: A found nobody left to resolve its records, and was written again, alone, resolving them.
+        Assert.Equal(SilverBatch.Refined, refined.Status);
+        Assert.Empty(await BacklogAsync());
+        Assert.Equal(["EHR_SYSTEM:P75000001:P75000001"], await MapAsync());
+        Assert.Contains(_pipeline.Logs.Entries, e => e.Message.Contains("writing it again", StringComparison.Ordinal));
     }
 
     private static (string, string) EhrPatient(string id, string rowSource = "EHR_SYSTEM") => (

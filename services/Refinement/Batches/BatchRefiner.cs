@@ -57,8 +57,9 @@ public sealed class BatchRefiner(
         TimeSpan locked;
         for (var attempt = 1; ; attempt++)
         {
+            var alone = await refiner.WritesAloneAsync(connection, batch, cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await SilverLock.AcquireAsync(connection, refiner.WritesAlone, cancellationToken);
+            await SilverLock.AcquireAsync(connection, alone, cancellationToken);
             locked = Stopwatch.GetElapsedTime(started);
             if (await BatchLedger.FindAsync(connection, batchId, cancellationToken) is { } raced)
             {
@@ -68,19 +69,19 @@ public sealed class BatchRefiner(
             try
             {
                 IReadOnlyList<BatchCounts> counts = refined.FailedExpectations.Count == 0
-                    ? await refiner.WriteAsync(connection, refined, cancellationToken)
+                    ? await refiner.WriteAsync(connection, refined, alone, cancellationToken)
                     : [];
                 var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 recorded = await BatchLedger.RecordAsync(connection, refined, counts, duration, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 break;
             }
-            catch (PostgresException exception) when (!refiner.WritesAlone && attempt < MaxAttempts && IsConcurrentWrite(exception))
+            catch (Exception exception) when (!alone && attempt < MaxAttempts && IsConcurrentWrite(exception))
             {
-                // Another batch of the entity wrote one of this batch's keys first: refined again, against what it wrote.
+                // Another batch wrote one of this batch's keys first, or this one must write alone after all: written again.
                 await transaction.RollbackAsync(cancellationToken);
-                logger.LogInformation("Batch {BatchId} of {File} met a concurrent write ({Error}); refining it again (attempt {Attempt})",
-                    batchId, batch.FileName, exception.MessageText, attempt + 1);
+                logger.LogInformation("Batch {BatchId} of {File} met a concurrent write ({Error}); writing it again (attempt {Attempt})",
+                    batchId, batch.FileName, exception is PostgresException e ? e.MessageText : exception.Message, attempt + 1);
             }
         }
 
@@ -103,25 +104,26 @@ public sealed class BatchRefiner(
     }
 
     /// <summary>
-    /// A key another transaction inserted first (unique violation), or two batches waiting for each other's row locks
-    /// (deadlock): what concurrent merges of one entity may meet (<see cref="SilverLock"/>).
+    /// What a batch holding <see cref="SilverLock"/> shared may meet: a key another transaction inserted first (unique
+    /// violation), two batches waiting for each other's row locks (deadlock), or a reason to write alone after all.
     /// </summary>
-    private static bool IsConcurrentWrite(PostgresException exception) =>
-        exception.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected;
+    private static bool IsConcurrentWrite(Exception exception) =>
+        exception is WriteAloneException or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected };
 }
 
 /// <summary>
 /// Every write to silver holds this transaction-scoped advisory lock, in one of two ways:
 /// <list type="bullet">
-/// <item>alone: patient batches, which change the identity map and release pending claims and events, and the orphan
-/// sweep, which empties the pending tables; nothing else writes meanwhile;</item>
-/// <item>shared: claims and events batches, which only read what patient batches write and write tables of their own;
-/// any two of them merge at the same time, each in its own server process, on its own core. Two batches of one entity
-/// rarely share a key (a resent row comes in the same file); when they do, the merge's row locks and the primary key
-/// make the second wait for the first, or fail and be refined again (<see cref="BatchRefiner"/>). What they derive
-/// from the rows around theirs (a patient's risk from all their claims, a stay from its admission) each computes
-/// holding its entity's own lock (<see cref="SerializeEntityAsync"/>), after the other committed: so it sees the
-/// other's rows.</item>
+/// <item>alone: patient batches that resolve identities, which change the identity map and release pending claims and
+/// events, and the orphan sweep, which empties the pending tables; nothing else writes meanwhile;</item>
+/// <item>shared: claims and events batches, which only read what patient batches write and write tables of their own,
+/// and patient batches that leave identity resolution to a later one (<see cref="Identity.IdentityBacklog"/>), which
+/// write only their records; any two of them merge at the same time, each in its own server process, on its own core.
+/// Two batches of one entity rarely share a key (a resent row comes in the same file); when they do, the merge's row
+/// locks and the primary key make the second wait for the first, or fail and be written again
+/// (<see cref="BatchRefiner"/>). What they derive from the rows around theirs (a patient's risk from all their claims,
+/// a stay from its admission) each computes holding its entity's own lock (<see cref="SerializeEntityAsync"/>), after
+/// the other committed: so it sees the other's rows.</item>
 /// </list>
 /// Identity resolution thus never races itself, and every batch merges against everything committed before it.
 /// </summary>

@@ -14,19 +14,24 @@ public interface IEntityRefiner
     IEnumerable<ExpectationDescription> Expectations { get; }
 
     /// <summary>
-    /// Whether its batches write to silver alone (<see cref="SilverLock"/>): true unless the entity's merge writes only
-    /// tables of its own and changes nothing another entity's merge reads.
+    /// Whether the batch writes to silver alone (<see cref="SilverLock"/>): unless its merge writes only tables no other
+    /// batch's merge reads. Asked before the batch takes the lock; a batch that holds it shared and then finds it must
+    /// write alone throws <see cref="WriteAloneException"/>, and is written again.
     /// </summary>
-    bool WritesAlone { get; }
+    Task<bool> WritesAloneAsync(NpgsqlConnection connection, BronzeBatch batch, CancellationToken cancellationToken);
 
     RefinedBatch Transform(BronzeBatch batch, IReadOnlyList<BronzeRow> rows);
 
     /// <summary>
     /// Writes a refined batch inside the caller's transaction: quarantine, staging by binary COPY, the set-based merge and
     /// what follows from it. Returns the outcome per bronze batch: this one, and any whose pending rows it released.
+    /// <paramref name="alone"/>: whether the caller holds <see cref="SilverLock"/> alone.
     /// </summary>
-    Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch refined, CancellationToken cancellationToken);
+    Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch refined, bool alone, CancellationToken cancellationToken);
 }
+
+/// <summary>Thrown by a batch holding <see cref="SilverLock"/> shared that finds it must write alone; it is written again, alone.</summary>
+public sealed class WriteAloneException(string message) : Exception(message);
 
 /// <summary>A bronze row that goes to quarantine: where it came from, its business key and every rule it failed.</summary>
 public sealed record QuarantinedRow(long RowNumber, string SourceSystem, string? BusinessKey, string[] FailedRules);
@@ -83,7 +88,7 @@ public abstract class EntityRefiner<TRow>(ExpectationSet<TRow> expectations, int
 
     public virtual IEnumerable<ExpectationDescription> Expectations => expectations.Describe();
 
-    public virtual bool WritesAlone => true;
+    public virtual Task<bool> WritesAloneAsync(NpgsqlConnection connection, BronzeBatch batch, CancellationToken cancellationToken) => Task.FromResult(true);
 
     protected ExpectationSet<TRow> ExpectationSet => expectations;
 
@@ -129,10 +134,10 @@ public abstract class EntityRefiner<TRow>(ExpectationSet<TRow> expectations, int
         return new RefinedBatch<TRow>(batch, [.. staged.OfType<TRow>()], [.. quarantined.OfType<QuarantinedRow>()], results);
     }
 
-    public Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch refined, CancellationToken cancellationToken) =>
-        WriteAsync(connection, (RefinedBatch<TRow>)refined, cancellationToken);
+    public Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch refined, bool alone, CancellationToken cancellationToken) =>
+        WriteAsync(connection, (RefinedBatch<TRow>)refined, alone, cancellationToken);
 
     protected abstract TRow Parse(BronzeRow row, BronzeBatch batch);
 
-    protected abstract Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<TRow> refined, CancellationToken cancellationToken);
+    protected abstract Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<TRow> refined, bool alone, CancellationToken cancellationToken);
 }

@@ -15,13 +15,13 @@ public sealed class ClaimRefiner(ClaimMerge merge, IOptions<RefinementOptions> o
     public override IReadOnlyList<string> BronzeColumns => ClaimRow.Columns;
 
     /// <summary>A claims batch writes claims and its patients' risk, which no events batch touches: the two may merge at once.</summary>
-    public override bool WritesAlone => false;
+    public override Task<bool> WritesAloneAsync(NpgsqlConnection connection, BronzeBatch batch, CancellationToken cancellationToken) => Task.FromResult(false);
 
     public override IEnumerable<ExpectationDescription> Expectations => base.Expectations.Append(merge.PatientExists);
 
     protected override ClaimRow Parse(BronzeRow row, BronzeBatch batch) => ClaimRow.Parse(row, batch);
 
-    protected override async Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<ClaimRow> refined, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<ClaimRow> refined, bool alone, CancellationToken cancellationToken)
     {
         var batch = refined.Batch;
         await PatientGoldenRecords.BeginAsync(connection, cancellationToken);

@@ -13,33 +13,32 @@ namespace HealthMedallion.Refinement.Identity;
 /// </summary>
 public static class IdentityBacklog
 {
+    /// <summary>A row when batch <c>@batch</c> leaves its records to a later one (see <see cref="WouldDeferAsync"/>).</summary>
+    private const string Deferred = """
+        SELECT 1
+        FROM bronze.batches this
+        WHERE this.batch_id = @batch
+          AND EXISTS (
+              SELECT 1 FROM bronze.batches later
+              WHERE later.entity = this.entity AND (later.committed_at, later.sequence) > (this.committed_at, this.sequence)
+                AND NOT EXISTS (SELECT 1 FROM silver.batches s WHERE s.batch_id = later.batch_id))
+          AND NOT EXISTS (SELECT 1 FROM silver.identity_backlog WHERE queued_at <= now() - @max_deferral)
+        """;
+
     /// <summary>
-    /// Whether the batch should leave its records (<c>touched_patient_records</c>) to a later one: a patient batch committed
-    /// to bronze after it is still to be refined, and nothing in the backlog has waited longer than <paramref name="maxDeferral"/>.
-    /// When so, the batch is queued in the backlog, in the caller's transaction.
+    /// Whether the batch would leave its records to a later one: a patient batch committed to bronze after it is still to
+    /// be refined, and no batch in the backlog has waited longer than <paramref name="maxDeferral"/>.
     /// </summary>
-    public static async Task<bool> DeferAsync(NpgsqlConnection connection, Guid batchId, TimeSpan maxDeferral, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        await using var command = new NpgsqlCommand("""
-            WITH deferred AS (
-                SELECT 1
-                FROM bronze.batches this
-                WHERE this.batch_id = @batch
-                  AND EXISTS (
-                      SELECT 1 FROM bronze.batches later
-                      WHERE later.entity = this.entity AND (later.committed_at, later.sequence) > (this.committed_at, this.sequence)
-                        AND NOT EXISTS (SELECT 1 FROM silver.batches s WHERE s.batch_id = later.batch_id))
-                  AND NOT EXISTS (SELECT 1 FROM silver.identity_backlog WHERE queued_at <= now() - @max_deferral)
-            ), queued AS (
-                INSERT INTO silver.identity_backlog (batch_id) SELECT @batch FROM deferred
-            )
+    public static async Task<bool> WouldDeferAsync(NpgsqlConnection connection, Guid batchId, TimeSpan maxDeferral, CancellationToken cancellationToken) =>
+        await ScalarAsync(connection, $"SELECT EXISTS ({Deferred})", batchId, maxDeferral, cancellationToken);
+
+    /// <summary>As <see cref="WouldDeferAsync"/>, and when so the batch is queued in the backlog, in the caller's transaction.</summary>
+    public static async Task<bool> DeferAsync(NpgsqlConnection connection, Guid batchId, TimeSpan maxDeferral, CancellationToken cancellationToken) =>
+        await ScalarAsync(connection, $"""
+            WITH deferred AS ({Deferred}),
+            queued AS (INSERT INTO silver.identity_backlog (batch_id) SELECT @batch FROM deferred)
             SELECT EXISTS (SELECT 1 FROM deferred)
-            """, connection) { CommandTimeout = 0 };
-        command.Parameters.AddWithValue("batch", batchId);
-        command.Parameters.AddWithValue("max_deferral", maxDeferral);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
+            """, batchId, maxDeferral, cancellationToken);
 
     /// <summary>
     /// Whether the sweep should resolve the backlog: something waits, and either no patient batch is left to refine (the
@@ -92,5 +91,14 @@ public static class IdentityBacklog
             """, connection) { CommandTimeout = 0 };
         insert.Parameters.AddWithValue("batches", batches.ToArray());
         await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<bool> ScalarAsync(NpgsqlConnection connection, string sql, Guid batchId, TimeSpan maxDeferral, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        command.Parameters.AddWithValue("batch", batchId);
+        command.Parameters.AddWithValue("max_deferral", maxDeferral);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

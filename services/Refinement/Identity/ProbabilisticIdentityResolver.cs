@@ -23,7 +23,7 @@ public sealed record IdentityResolutionReport(
 /// blocking (<see cref="CandidatePairs"/>), graded comparison (<see cref="RecordComparison"/>), a model estimated from
 /// the data (<see cref="ModelEstimation"/>), guarded clustering (<see cref="IdentityClusters"/>), lineage
 /// (<see cref="IdentityLinks"/>), the review queue (<see cref="IdentityReviewQueue"/>) and the quality figures
-/// (<see cref="IdentityQuality"/>). Runs inside the patient batch's transaction.
+/// (<see cref="IdentityQuality"/>). Runs inside the resolving transaction (<see cref="IPatientIdentityResolver"/>).
 /// </summary>
 public sealed class ProbabilisticIdentityResolver(IOptions<RefinementOptions> options, ILogger<ProbabilisticIdentityResolver> logger) : IPatientIdentityResolver
 {

@@ -14,13 +14,13 @@ public sealed class MedicalEventRefiner(MedicalEventMerge merge, IOptions<Refine
     public override IReadOnlyList<string> BronzeColumns => MedicalEventRow.Columns;
 
     /// <summary>An events batch writes only events (and their length of stay): it may merge while a claims batch does.</summary>
-    public override bool WritesAlone => false;
+    public override Task<bool> WritesAloneAsync(NpgsqlConnection connection, BronzeBatch batch, CancellationToken cancellationToken) => Task.FromResult(false);
 
     public override IEnumerable<ExpectationDescription> Expectations => base.Expectations.Append(merge.PatientExists);
 
     protected override MedicalEventRow Parse(BronzeRow row, BronzeBatch batch) => MedicalEventRow.Parse(row, batch);
 
-    protected override async Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<MedicalEventRow> refined, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<MedicalEventRow> refined, bool alone, CancellationToken cancellationToken)
     {
         var batch = refined.Batch;
         return await merge.WriteAsync(connection, refined, (importer, row, patientId) =>

@@ -36,9 +36,17 @@ public sealed class PatientRefiner(
 
     public override IReadOnlyList<string> BronzeColumns => PatientRow.Columns;
 
+    /// <summary>
+    /// A batch that will leave identity resolution to a later one writes only its own records (silver's and pii's), which no
+    /// claims or events merge reads: it shares the lock, with them and with other such batches. One that resolves
+    /// changes the identity map and releases pending rows: alone.
+    /// </summary>
+    public override async Task<bool> WritesAloneAsync(NpgsqlConnection connection, BronzeBatch batch, CancellationToken cancellationToken) =>
+        !await IdentityBacklog.WouldDeferAsync(connection, batch.BatchId, options.Value.Identity.MaxDeferral, cancellationToken);
+
     protected override PatientRow Parse(BronzeRow row, BronzeBatch batch) => PatientRow.Parse(row, batch, ssnHasher);
 
-    protected override async Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<PatientRow> refined, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<BatchCounts>> WriteAsync(NpgsqlConnection connection, RefinedBatch<PatientRow> refined, bool alone, CancellationToken cancellationToken)
     {
         var batch = refined.Batch;
         await QuarantineWriter.WriteAsync(connection, batch, refined.Quarantined, cancellationToken);
@@ -105,6 +113,11 @@ public sealed class PatientRefiner(
         if (await IdentityBacklog.DeferAsync(connection, batch.BatchId, options.Value.Identity.MaxDeferral, cancellationToken))
         {
             return counts;
+        }
+
+        if (!alone)
+        {
+            throw new WriteAloneException($"Patient batch {batch.BatchId} expected to leave identity resolution to a later batch, which has been refined meanwhile.");
         }
 
         var released = await resolution.ResolveAsync(connection, cancellationToken);
