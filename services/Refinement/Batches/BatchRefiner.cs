@@ -135,7 +135,7 @@ public static class SilverLock
     public static Task AcquireAsync(NpgsqlConnection connection, CancellationToken cancellationToken) => AcquireAsync(connection, alone: true, cancellationToken);
 
     /// <summary>
-    /// Takes the lock for the caller's transaction, alone or shared with the other entities' writers. Also sets the
+    /// Takes the lock for the caller's transaction, alone or shared with the other shared writers. Also sets the
     /// transaction up for the merge: no JIT (compiling the merge statements costs more, up to a second each, than running
     /// them) and a small statistics sample for the ANALYZE of the temporary tables (their row counts and key spread are
     /// what the planner needs, not fine histograms).
