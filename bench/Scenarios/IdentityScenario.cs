@@ -6,6 +6,7 @@ using HealthMedallion.Ingestion.Landing;
 using HealthMedallion.Refinement;
 using HealthMedallion.Refinement.Batches;
 using HealthMedallion.Refinement.Identity;
+using HealthMedallion.Refinement.Patients;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -88,14 +89,14 @@ public sealed class IdentityScenario : IScenario
         {
             await using (var touched = new NpgsqlCommand("""
                 CREATE TEMP TABLE touched_patient_records ON COMMIT DROP AS
-                SELECT r.source_system, r.source_patient_id, p.mrn, r.ssn_hash
-                FROM silver.patient_records r JOIN pii.patient_records p USING (source_system, source_patient_id);
+                SELECT source_system, source_patient_id FROM silver.patient_records;
                 ANALYZE touched_patient_records;
                 """, connection) { CommandTimeout = 0 })
             {
                 await touched.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            await PatientGoldenRecords.BeginAsync(connection, cancellationToken);
             report = await resolver.ResolveWithReportAsync(connection, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

@@ -80,10 +80,9 @@ public static class IdentityBacklog
         }
 
         await using var insert = new NpgsqlCommand("""
-            INSERT INTO touched_patient_records (source_system, source_patient_id, mrn, ssn_hash)
-            SELECT r.source_system, r.source_patient_id, p.mrn, r.ssn_hash
+            INSERT INTO touched_patient_records (source_system, source_patient_id)
+            SELECT r.source_system, r.source_patient_id
             FROM silver.patient_records r
-            JOIN pii.patient_records p USING (source_system, source_patient_id)
             WHERE r._batch_id = ANY(@batches)
               AND NOT EXISTS (SELECT 1 FROM touched_patient_records t
                               WHERE t.source_system = r.source_system AND t.source_patient_id = r.source_patient_id);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using HealthMedallion.Refinement.Batches;
 using HealthMedallion.Refinement.Identity.Blocking;
 using HealthMedallion.Refinement.Identity.Clustering;
 using HealthMedallion.Refinement.Identity.Comparison;
@@ -186,8 +187,9 @@ public sealed class ProbabilisticIdentityResolver(IOptions<RefinementOptions> op
         var applied = accepted.Where(a => a.Item.AppliedAt is null && clusters.Together(a.Link.First, a.Link.Second)).Select(a => a.Item.ReviewId).ToList();
         var clustered = clock.Elapsed;
 
-        // 5. Write the map, its history, identity_changes, the review queue and the figures.
+        // 5. Write the map, its history, identity_changes, the patients concerned, the review queue and the figures.
         var changes = await IdentityLinks.WriteAsync(connection, links, cancellationToken);
+        await WriteAffectedPatientsAsync(connection, records, resolutions, cancellationToken);
         await IdentityReviewQueue.WriteAsync(connection, review, applied, allPending: wholePopulation, cancellationToken);
         await IdentityQuality.RecordAsync(connection, links.Count, pairs.Length, model.EstimatedAt == DateTimeOffset.MinValue ? null : model.EstimatedAt, cancellationToken);
 
@@ -199,6 +201,32 @@ public sealed class ProbabilisticIdentityResolver(IOptions<RefinementOptions> op
             estimated ? "estimated" : model.Source, clock.ElapsedMilliseconds.ToString(CultureInfo.InvariantCulture),
             Ms(report.Read), Ms(report.Compare), Ms(report.Estimate), Ms(report.Cluster), Ms(report.Write));
         return report;
+    }
+
+    /// <summary>
+    /// Adds to <c>affected_patients</c> the patients whose golden record the resolution may change: each touched record's
+    /// patient, and the old and the new patient of each record that changed patient.
+    /// </summary>
+    private static async Task WriteAffectedPatientsAsync(
+        NpgsqlConnection connection, List<IdentityRecord> records, RecordResolution[] resolutions, CancellationToken cancellationToken)
+    {
+        var affected = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var (before, after) = (records[i].PatientId, resolutions[i].PatientId);
+            if (records[i].Touched || before != after)
+            {
+                affected.Add(after);
+            }
+
+            if (before is not null && before != after)
+            {
+                affected.Add(before);
+            }
+        }
+
+        await StageImport.WriteAsync(connection, "COPY affected_patients (patient_id) FROM STDIN (FORMAT BINARY)", [.. affected],
+            (importer, patient) => importer.Write(patient, NpgsqlTypes.NpgsqlDbType.Text), cancellationToken);
     }
 
     /// <summary>By source, then by a hash of the id (cheap to compare), ties broken by the id itself.</summary>

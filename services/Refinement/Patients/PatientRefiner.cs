@@ -105,7 +105,7 @@ public sealed class PatientRefiner(
 
             DROP TABLE IF EXISTS touched_patient_records;
             CREATE TEMP TABLE touched_patient_records ON COMMIT DROP AS
-            SELECT source_system, source_patient_id, mrn, ssn_hash FROM {Stage};
+            SELECT source_system, source_patient_id FROM {Stage};
             ANALYZE touched_patient_records;
             """, cancellationToken);
 

@@ -25,8 +25,8 @@ public sealed class PatientResolution(
     public async Task<List<BatchCounts>> ResolveAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await IdentityBacklog.TakeAsync(connection, cancellationToken);
-        await resolver.ResolveAsync(connection, cancellationToken);
         await PatientGoldenRecords.BeginAsync(connection, cancellationToken);
+        await resolver.ResolveAsync(connection, cancellationToken);
         await using (var command = new NpgsqlCommand("""
             ANALYZE identity_changes;
             UPDATE silver.claims c SET patient_id = ch.new_patient_id, processed_at = now()
@@ -38,12 +38,6 @@ public sealed class PatientResolution(
             FROM identity_changes ch
             WHERE ch.old_patient_id <> ch.new_patient_id AND e.patient_id = ch.old_patient_id
               AND e.source_patient_id = ch.source_patient_id AND e.source_system = ch.source_system;
-
-            INSERT INTO affected_patients
-            SELECT new_patient_id FROM identity_changes
-            UNION SELECT old_patient_id FROM identity_changes WHERE old_patient_id IS NOT NULL
-            UNION SELECT m.patient_id FROM touched_patient_records t JOIN silver.patient_identity_map m USING (source_system, source_patient_id)
-            ON CONFLICT DO NOTHING;
             """, connection) { CommandTimeout = 0 })
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -70,7 +64,7 @@ public sealed class PatientResolution(
         }
 
         await using (var command = new NpgsqlCommand(
-            "CREATE TEMP TABLE touched_patient_records (source_system text, source_patient_id text, mrn text, ssn_hash text) ON COMMIT DROP", connection))
+            "CREATE TEMP TABLE touched_patient_records (source_system text, source_patient_id text) ON COMMIT DROP", connection))
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
