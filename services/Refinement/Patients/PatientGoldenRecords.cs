@@ -40,6 +40,8 @@ public static class PatientGoldenRecords
             silver.risk_category(g.age_years, g.bmi, g.smoker, coalesce(c.total, 0)), g.data_quality_score, g.effective_date,
             g.attribute_sources
         FROM (
+            -- attribute_sources from two text arrays (jsonb_object): jsonb_build_object takes its 22 arguments as "any" and
+            -- converts each by its type on every row; for a million patients the select took 22.1 s with it, 18.5 s so.
             -- A patient has at most one record per source system (identity resolution never clusters two), so each
             -- source's record is a column of its own: one row per patient, each attribute the first of the three that
             -- has it. A second record of one source would give its patient two rows, which the upsert refuses.
@@ -50,9 +52,9 @@ public static class PatientGoldenRecords
                 array_remove(ARRAY[{string.Join(", ", Sources.OrderBy(s => s.System, StringComparer.Ordinal).Select(s => s.Alias + ".source_system"))}], NULL) AS source_systems,
                 round(({string.Join(" + ", Sources.Select(s => $"coalesce({s.Alias}.data_quality_score, 0)"))}) / {RecordCount}, 3) AS data_quality_score,
                 coalesce(greatest({Each(s => s.Alias + ".source_updated_at")}), greatest({Each(s => s.Alias + ".processed_at")})) AS effective_date,
-                jsonb_strip_nulls(jsonb_build_object(
-                    {string.Join(",\n            ", Attributes.Select(a => $"'{a}', {FirstSource(s => $"{s.Alias}.{a} IS NOT NULL")}"))},
-                    'sex', coalesce({FirstSource(s => $"{s.Alias}.sex <> 'U'")}, {Each(s => s.Alias + ".source_system")}))) AS attribute_sources
+                jsonb_strip_nulls(jsonb_object(ARRAY[{string.Join(", ", Attributes.Append("sex").Select(a => $"'{a}'"))}], ARRAY[
+                    {string.Join(",\n            ", Attributes.Select(a => FirstSource(s => $"{s.Alias}.{a} IS NOT NULL")))},
+                    coalesce({FirstSource(s => $"{s.Alias}.sex <> 'U'")}, {Each(s => s.Alias + ".source_system")})])) AS attribute_sources
             FROM affected_patients a
             {string.Join("\n    ", Sources.Select(s => $"""
                 LEFT JOIN (silver.patient_identity_map m{s.Alias}
