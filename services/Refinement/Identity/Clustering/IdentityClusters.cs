@@ -96,7 +96,7 @@ public sealed class IdentityClusters
     public bool CouldMerge(int a, int b)
     {
         var (ra, rb) = (Find(a), Find(b));
-        return ra != rb && (_sources[ra] & _sources[rb]) == 0 && Compatible(ra, rb, checkWeights: true);
+        return ra != rb && (_sources[ra] & _sources[rb]) == 0 && Compatible(ra, rb, checkWeights: true, known: null);
     }
 
     public bool Together(int a, int b) => Find(a) == Find(b);
@@ -146,7 +146,7 @@ public sealed class IdentityClusters
     private bool TryMerge(ScoredPair link, bool checkWeights)
     {
         var (ra, rb) = (Find(link.First), Find(link.Second));
-        if (ra == rb || (_sources[ra] & _sources[rb]) != 0 || !Compatible(ra, rb, checkWeights))
+        if (ra == rb || (_sources[ra] & _sources[rb]) != 0 || !Compatible(ra, rb, checkWeights, link))
         {
             return false;
         }
@@ -157,7 +157,12 @@ public sealed class IdentityClusters
         return true;
     }
 
-    private bool Compatible(int ra, int rb, bool checkWeights)
+    /// <summary>
+    /// Whether no pair across the two clusters speaks against joining them. <paramref name="known"/>, a link from a
+    /// record of the first to one of the second, brings its own weight: that pair is not compared again (most links
+    /// join two single records, whose only pair is the link's).
+    /// </summary>
+    private bool Compatible(int ra, int rb, bool checkWeights, ScoredPair? known)
     {
         var x = ra;
         do
@@ -165,7 +170,8 @@ public sealed class IdentityClusters
             var y = rb;
             do
             {
-                if ((_rejected.Count > 0 && _rejected.Contains(ScoredPair.PairKey(x, y))) || (checkWeights && _weightOf(x, y) < 0))
+                if ((_rejected.Count > 0 && _rejected.Contains(ScoredPair.PairKey(x, y)))
+                    || (checkWeights && (known is { } k && k.First == x && k.Second == y ? k.Weight : _weightOf(x, y)) < 0))
                 {
                     return false;
                 }
