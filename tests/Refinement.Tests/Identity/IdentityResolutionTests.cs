@@ -116,6 +116,21 @@ public sealed class IdentityResolutionTests(IdentityResolutionTests.Population p
     }
 
     [Fact]
+    public async Task ACorrectedRecord_KeepsItsPatient_AndTheGoldenRecordTakesTheCorrection()
+    {
+        var registered = Ehr("P91000081", "Tomasz", "Wierzbicki", "1979-08-08", 'M', "61 Hemlock Pl", "99508", "9078410081");
+        await LandAsync(Csv(EhrHeader, registered));
+        Assert.Equal(27.5m, await _pipeline.ScalarAsync<decimal>("SELECT bmi FROM silver.patients WHERE patient_id = 'P91000081'"));
+
+        // The same record resent later with another BMI: its patient does not change, its golden record must.
+        await LandAsync(Csv(EhrHeader, registered.Replace(",27.5,", ",31.0,", StringComparison.Ordinal)
+            .Replace("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", StringComparison.Ordinal)));
+
+        Assert.Equal("P91000081", (await LinkOfAsync("EHR_SYSTEM", "P91000081")).Patient);
+        Assert.Equal(31.0m, await _pipeline.ScalarAsync<decimal>("SELECT bmi FROM silver.patients WHERE patient_id = 'P91000081'"));
+    }
+
+    [Fact]
     public async Task MonitoringFigures_AreRecordedAfterEveryResolution()
     {
         await LandAsync(Csv(EhrHeader, Ehr("P91000071", "Ingrid", "Solvang", "1966-02-14", 'F', "5 Tamarack St", "99507", "9078410071")));
