@@ -11,6 +11,7 @@ using HealthMedallion.Refinement.Identity.Review;
 using HealthMedallion.Refinement.Identity.Scoring;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace HealthMedallion.Refinement.Identity;
 
@@ -226,7 +227,7 @@ public sealed class ProbabilisticIdentityResolver(IOptions<RefinementOptions> op
         }
 
         await StageImport.WriteAsync(connection, "COPY affected_patients (patient_id) FROM STDIN (FORMAT BINARY)", [.. affected],
-            (importer, patient) => importer.Write(patient, NpgsqlTypes.NpgsqlDbType.Text), cancellationToken);
+            (importer, patient) => importer.Write(patient, NpgsqlDbType.Text), cancellationToken);
     }
 
     /// <summary>By source, then by a hash of the id (cheap to compare), ties broken by the id itself.</summary>

@@ -41,7 +41,7 @@ public static class PatientGoldenRecords
             g.attribute_sources
         FROM (
             -- attribute_sources from two text arrays (jsonb_object): jsonb_build_object takes its 22 arguments as "any" and
-            -- converts each by its type on every row; for a million patients the select took 22.1 s with it, 18.5 s so.
+            -- converts each by its type on every row; for a million patients the select took 22.1 s with it, 18.5 s with jsonb_object.
             -- A patient has at most one record per source system (identity resolution never clusters two), so each
             -- source's record is a column of its own: one row per patient, each attribute the first of the three that
             -- has it. A second record of one source would give its patient two rows, which the upsert refuses.
